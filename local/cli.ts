@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/** The `warden` command line. */
+import { Command, CommanderError } from 'commander';
+import { registerBias } from './commands/bias';
+import { registerDrift } from './commands/drift';
+import { registerValidate } from './commands/validate';
+
+const program = new Command('warden')
+  .description('Warden: governed, self-healing ML lifecycle on AWS — offline checks and the local runtime.')
+  .option('--debug', 'print stack traces of errors')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerValidate(program);
+registerBias(program);
+registerDrift(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+    return;
+  }
+  process.stderr.write(`warden: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+});
