@@ -212,7 +212,12 @@ export class StringProfile {
   }
 
   toJSON(): StringProfileJson {
-    const base = { type: 'string' as const, count: this.count, missing: this.missing, distinct: this.distinct.estimate() };
+    const base = {
+      type: 'string' as const,
+      count: this.count,
+      missing: this.missing,
+      distinct: this.distinct.estimate(),
+    };
     if (this.pii || this.count === 0) return base;
     return { ...base, minLength: this.minLength, maxLength: this.maxLength };
   }
@@ -254,11 +259,7 @@ export class TimestampProfile {
 
 export type ColumnProfile = NumericProfile | CategoricalProfile | BooleanProfile | StringProfile | TimestampProfile;
 export type ColumnProfileJson =
-  | NumericProfileJson
-  | CategoricalProfileJson
-  | BooleanProfileJson
-  | StringProfileJson
-  | TimestampProfileJson;
+  NumericProfileJson | CategoricalProfileJson | BooleanProfileJson | StringProfileJson | TimestampProfileJson;
 
 /** Characters in a UTF-8 byte range: every byte that is not a continuation byte starts one. */
 function utf8Length(bytes: Uint8Array, start: number, end: number): number {

@@ -44,7 +44,11 @@ export const DataContractSchema = z
     const seen = new Set<string>();
     contract.columns.forEach((column, index) => {
       if (seen.has(column.name)) {
-        context.addIssue({ code: 'custom', path: ['columns', index, 'name'], message: `duplicate column "${column.name}"` });
+        context.addIssue({
+          code: 'custom',
+          path: ['columns', index, 'name'],
+          message: `duplicate column "${column.name}"`,
+        });
       }
       seen.add(column.name);
     });

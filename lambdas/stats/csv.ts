@@ -42,6 +42,11 @@ export class CsvRow {
     return this.flags[i] & FIELD_ESCAPED ? raw.replace(QUOTE_PAIR, '"') : raw;
   }
 
+  /** True when field `i` contained escaped quotes: its bytes in `buffer` are not its value. */
+  hasEscapes(i: number): boolean {
+    return (this.flags[i] & FIELD_ESCAPED) !== 0;
+  }
+
   /** Field `i` as raw bytes with escaped quotes resolved (a copy only when there were escapes). */
   bytes(i: number): Buffer {
     const view = this.buffer.subarray(this.starts[i], this.ends[i]);
@@ -312,7 +317,16 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const lead = bytes[i];
-    const size = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    const size =
+      lead < 0x80
+        ? 1
+        : lead >= 0xc2 && lead <= 0xdf
+          ? 2
+          : lead >= 0xe0 && lead <= 0xef
+            ? 3
+            : lead >= 0xf0 && lead <= 0xf4
+              ? 4
+              : 0;
     if (size === 0 || i + size > bytes.length || !isUtf8(bytes.subarray(i, i + size))) return i;
     i += size;
   }

@@ -26,7 +26,8 @@ export class DistinctSketch {
 
   merge(other: DistinctSketch): void {
     if (other.salt !== this.salt) throw new Error('Distinct sketches with different salts cannot be merged.');
-    for (let i = 0; i < REGISTERS; i++) if (other.registers[i] > this.registers[i]) this.registers[i] = other.registers[i];
+    for (let i = 0; i < REGISTERS; i++)
+      if (other.registers[i] > this.registers[i]) this.registers[i] = other.registers[i];
   }
 
   estimate(): number {

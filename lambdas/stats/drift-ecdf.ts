@@ -2,6 +2,7 @@
  * The two ECDF distances between samples, computed together in one linear merge of the sorted values: both only
  * depend on F_base − F_cur between consecutive distinct values of the union.
  */
+import { CompensatedSum } from './drift-compensated-sum';
 
 export interface EcdfDistances {
   /** Two-sample Kolmogorov–Smirnov statistic D = sup |F_base − F_cur|. */
@@ -16,7 +17,7 @@ export interface EcdfDistances {
  * CONTRACTS.md `ks.statistic`: scipy `ks_2samp` evaluates i/n − j/m (counts ≤ x, searchsorted right) at every pooled
  * value; evaluating once per distinct value after consuming all its ties gives the same numbers.
  * CONTRACTS.md `wasserstein`: scipy `wasserstein_distance` sums |i/n − j/m|·(next pooled value − x) over the pooled
- * sorted values (tied gaps add 0); the sum is compensated (Neumaier) since its terms are all non-negative but many.
+ * sorted values (tied gaps add 0); the sum is compensated.
  */
 export function ecdfDistances(base: Float64Array, current: Float64Array): EcdfDistances {
   const n = base.length;
@@ -24,20 +25,17 @@ export function ecdfDistances(base: Float64Array, current: Float64Array): EcdfDi
   let i = 0;
   let j = 0;
   let ksStatistic = 0;
-  let sum = 0;
-  let compensation = 0;
-  while (i < n || j < m) {
-    const x = j >= m || (i < n && base[i] <= current[j]) ? base[i] : current[j];
+  const sum = new CompensatedSum();
+  let x = Math.min(base[0], current[0]);
+  for (;;) {
     while (i < n && base[i] === x) i++;
     while (j < m && current[j] === x) j++;
     const gap = Math.abs(i / n - j / m);
     if (gap > ksStatistic) ksStatistic = gap;
     if (i === n && j === m) break;
     const next = j >= m || (i < n && base[i] <= current[j]) ? base[i] : current[j];
-    const term = gap * (next - x);
-    const total = sum + term;
-    compensation += Math.abs(sum) >= Math.abs(term) ? sum - total + term : term - total + sum;
-    sum = total;
+    sum.add(gap * (next - x));
+    x = next;
   }
-  return { ksStatistic, wasserstein: sum + compensation };
+  return { ksStatistic, wasserstein: sum.value };
 }

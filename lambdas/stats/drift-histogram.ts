@@ -1,6 +1,6 @@
 /**
- * The equal-width histogram behind numeric PSI, reproducing numpy bit for bit: `histogram_bin_edges(values, bins)`
- * for the edges and the uniform-bin fast path of `histogram` for the counts.
+ * The equal-width histogram behind numeric PSI, reproducing numpy bit for bit: `histogram_bin_edges` of both samples
+ * together for the edges, then `histogram` of each sample with those edges for the counts.
  */
 
 /** Number of bins of numeric PSI (CONTRACTS.md `psi` numeric). */

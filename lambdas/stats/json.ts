@@ -3,7 +3,11 @@
  * (CONTRACTS.md), because JSON has no literal for them.
  */
 export function toContractJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), indent);
+  return JSON.stringify(
+    value,
+    (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v),
+    indent,
+  );
 }
 
 /** Reads a number written by {@link toContractJson}. */

@@ -31,7 +31,7 @@ function scan(bytes: Uint8Array, start: number, end: number, integerOnly: boolea
   let i = start;
   if (i >= end) return NaN;
   let negative = false;
-  let c = bytes[i];
+  const c = bytes[i];
   if (c === MINUS) {
     negative = true;
     i++;

@@ -6,20 +6,29 @@
  * stream length. While nothing has been compacted the sketch holds every item and answers exactly, with linear
  * interpolation as pandas and numpy do by default. The random offsets come from a seeded generator, so the same input
  * in the same order always gives the same answers.
+ *
+ * Columns with few distinct values (ages, labels, ratings) are the common case, so the sketch first keeps exact
+ * counts per distinct value — O(1) per item instead of a share of a sort, and exact answers — and turns into KLL only
+ * when the number of distinct values passes {@link MAX_EXACT_DISTINCT}.
  */
 
 /** k = 1024 keeps the normalized rank error near 0.3 % (measured in the tests) for under 30 KB per column. */
 export const DEFAULT_SKETCH_K = 1024;
+const EXACT_TABLE_BITS = 12;
+/** Distinct values counted exactly before the sketch switches to KLL (half the table, so probes stay short). */
+export const MAX_EXACT_DISTINCT = 1 << (EXACT_TABLE_BITS - 1);
 const CAPACITY_DECAY = 2 / 3;
 const MIN_LEVEL_CAPACITY = 8;
 
 export class QuantileSketch {
-  private levels: number[][] = [[]];
+  /** Levels 1.. hold sorted items of weight 2^h; level 0 is an unsorted buffer of weight-1 items. */
+  private levels: Float64Array[] = [EMPTY];
   private level0: Float64Array;
   private level0Size = 0;
   private totalCount = 0;
   private random: number;
   private compacted = false;
+  private exact: DistinctValueCounts | undefined = new DistinctValueCounts();
 
   constructor(
     private readonly k: number = DEFAULT_SKETCH_K,
@@ -35,19 +44,36 @@ export class QuantileSketch {
   }
 
   add(x: number): void {
-    this.totalCount++;
-    this.level0[this.level0Size++] = x;
-    if (this.level0Size === this.level0.length) this.flushLevel0();
+    if (this.exact !== undefined) {
+      if (this.exact.add(x, 1)) {
+        this.totalCount++;
+        return;
+      }
+      this.leaveExactMode();
+    }
+    this.addToLevel0(x);
   }
 
   /** Folds `other` into this sketch; afterwards this sketch summarizes the union of both streams. */
   merge(other: QuantileSketch): void {
-    for (let i = 0; i < other.level0Size; i++) this.add(other.level0[i]);
+    if (other.exact !== undefined) {
+      other.exact.forEach((value, count) => {
+        if (this.exact?.add(value, count)) {
+          this.totalCount += count;
+          return;
+        }
+        if (this.exact !== undefined) this.leaveExactMode();
+        for (let i = 0; i < count; i++) this.addToLevel0(value);
+      });
+      return;
+    }
+    if (this.exact !== undefined) this.leaveExactMode();
+    for (let i = 0; i < other.level0Size; i++) this.addToLevel0(other.level0[i]);
     this.totalCount += other.totalCount - other.level0Size;
     this.compacted ||= other.compacted;
     for (let h = 1; h < other.levels.length; h++) {
-      while (this.levels.length <= h) this.levels.push([]);
-      for (const item of other.levels[h]) this.levels[h].push(item);
+      while (this.levels.length <= h) this.levels.push(EMPTY);
+      this.levels[h] = mergeSorted(this.levels[h], other.levels[h]);
     }
     this.compress();
   }
@@ -60,6 +86,7 @@ export class QuantileSketch {
   /** Several quantiles from one sorted view. */
   quantiles(qs: readonly number[]): number[] {
     if (this.totalCount === 0) return qs.map(() => NaN);
+    if (this.exact !== undefined) return this.exact.quantiles(qs, this.totalCount);
     const { items, weights } = this.sortedView();
     if (!this.compacted) return qs.map((q) => interpolate(items, q));
     const cumulative = new Float64Array(items.length);
@@ -84,44 +111,67 @@ export class QuantileSketch {
   private sortedView(): { items: Float64Array; weights: Float64Array } {
     let size = this.level0Size;
     for (let h = 1; h < this.levels.length; h++) size += this.levels[h].length;
-    const order: [number, number][] = [];
-    for (let i = 0; i < this.level0Size; i++) order.push([this.level0[i], 1]);
-    for (let h = 1; h < this.levels.length; h++) for (const item of this.levels[h]) order.push([item, 2 ** h]);
-    order.sort((a, b) => a[0] - b[0]);
+    const order = new Uint32Array(size);
     const items = new Float64Array(size);
     const weights = new Float64Array(size);
-    order.forEach(([item, weight], i) => {
-      items[i] = item;
-      weights[i] = weight;
+    let n = 0;
+    for (let i = 0; i < this.level0Size; i++, n++) {
+      items[n] = this.level0[i];
+      weights[n] = 1;
+    }
+    for (let h = 1; h < this.levels.length; h++) {
+      for (const item of this.levels[h]) {
+        items[n] = item;
+        weights[n++] = 2 ** h;
+      }
+    }
+    for (let i = 0; i < size; i++) order[i] = i;
+    order.sort((a, b) => items[a] - items[b]);
+    return { items: Float64Array.from(order, (i) => items[i]), weights: Float64Array.from(order, (i) => weights[i]) };
+  }
+
+  private addToLevel0(x: number): void {
+    this.totalCount++;
+    this.level0[this.level0Size++] = x;
+    if (this.level0Size === this.level0.length) this.flushLevel0();
+  }
+
+  /** Replays the exact counts into the KLL levels; bounded by the items seen so far, and happens once. */
+  private leaveExactMode(): void {
+    const exact = this.exact;
+    if (exact === undefined) return;
+    this.exact = undefined;
+    this.totalCount = 0;
+    exact.forEach((value, count) => {
+      for (let i = 0; i < count; i++) this.addToLevel0(value);
     });
-    return { items, weights };
   }
 
   private flushLevel0(): void {
     const sorted = this.level0.subarray(0, this.level0Size).sort();
-    this.promote(sorted, 1);
-    this.level0Size = sorted.length % 2;
-    if (this.level0Size === 1) this.level0[0] = sorted[sorted.length - 1];
+    const odd = sorted.length % 2 === 1;
+    this.promote(odd ? sorted.subarray(0, sorted.length - 1) : sorted, 1);
+    if (odd) this.level0[0] = sorted[sorted.length - 1];
+    this.level0Size = odd ? 1 : 0;
     this.compress();
   }
 
-  /** Moves every other item of a sorted even-length prefix of `sorted` up to `level`. */
-  private promote(sorted: ArrayLike<number>, level: number): void {
+  /** Promotes every other item (random offset) of a sorted even-length run to `level`, keeping it sorted. */
+  private promote(sorted: Float64Array, level: number): void {
     this.compacted = true;
-    while (this.levels.length <= level) this.levels.push([]);
-    const target = this.levels[level];
-    const even = sorted.length - (sorted.length % 2);
-    for (let i = this.nextBit(); i < even; i += 2) target.push(sorted[i]);
+    while (this.levels.length <= level) this.levels.push(EMPTY);
+    const half = new Float64Array(sorted.length >> 1);
+    for (let i = this.nextBit(), j = 0; j < half.length; i += 2, j++) half[j] = sorted[i];
+    this.levels[level] = mergeSorted(this.levels[level], half);
   }
 
   private compress(): void {
     for (let h = 1; h < this.levels.length; h++) {
       const level = this.levels[h];
       if (level.length < this.capacity(h)) continue;
-      level.sort((a, b) => a - b);
-      const keep = level.length % 2 === 1 ? level[level.length - 1] : undefined;
-      this.promote(level, h + 1);
-      this.levels[h] = keep === undefined ? [] : [keep];
+      const odd = level.length % 2 === 1;
+      this.promote(odd ? level.subarray(0, level.length - 1) : level, h + 1);
+      this.levels[h] = odd ? level.slice(level.length - 1) : EMPTY;
     }
   }
 
@@ -139,6 +189,88 @@ export class QuantileSketch {
     this.random = x >>> 0;
     return this.random & 1;
   }
+}
+
+const EMPTY = new Float64Array(0);
+
+/** Open-addressing table from a float64 value to its count, refusing new values once full. */
+class DistinctValueCounts {
+  private readonly keys = new Float64Array(MAX_EXACT_DISTINCT * 2);
+  private readonly counts = new Float64Array(MAX_EXACT_DISTINCT * 2);
+  private readonly bits = new Float64Array(1);
+  private readonly bitWords = new Int32Array(this.bits.buffer);
+  private size = 0;
+
+  /** Adds `count` occurrences of `value`; false (and nothing added) when a new value would exceed the cap. */
+  add(value: number, count: number): boolean {
+    const key = value + 0; // -0 and 0 are one value
+    this.bits[0] = key;
+    const mask = this.keys.length - 1;
+    let slot =
+      Math.imul(this.bitWords[0] ^ Math.imul(this.bitWords[1], 0x9e3779b1), 0x85ebca6b) >>> (32 - EXACT_TABLE_BITS);
+    for (;;) {
+      if (this.counts[slot] === 0) break;
+      if (this.keys[slot] === key) {
+        this.counts[slot] += count;
+        return true;
+      }
+      slot = (slot + 1) & mask;
+    }
+    if (this.size === MAX_EXACT_DISTINCT) return false;
+    this.size++;
+    this.keys[slot] = key;
+    this.counts[slot] = count;
+    return true;
+  }
+
+  forEach(visit: (value: number, count: number) => void): void {
+    for (let slot = 0; slot < this.keys.length; slot++)
+      if (this.counts[slot] > 0) visit(this.keys[slot], this.counts[slot]);
+  }
+
+  /** numpy's 'linear' quantiles of the multiset, without expanding it. */
+  quantiles(qs: readonly number[], total: number): number[] {
+    const values: number[] = [];
+    this.forEach((value) => values.push(value));
+    values.sort((a, b) => a - b);
+    const order = new Map(values.map((value, i) => [value, i]));
+    const cumulative = new Float64Array(values.length);
+    this.forEach((value, count) => {
+      cumulative[order.get(value) as number] = count;
+    });
+    for (let i = 1; i < cumulative.length; i++) cumulative[i] += cumulative[i - 1];
+    // The item at 0-based rank r is the first value whose cumulative count exceeds r.
+    const at = (rank: number): number => {
+      let lo = 0;
+      let hi = values.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cumulative[mid] > rank) hi = mid;
+        else lo = mid + 1;
+      }
+      return values[lo];
+    };
+    return qs.map((q) => {
+      const position = (total - 1) * q;
+      const below = Math.floor(position);
+      const low = at(below);
+      const high = at(Math.min(below + 1, total - 1));
+      return low + (position - below) * (high - low);
+    });
+  }
+}
+
+function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
+  if (a.length === 0) return b.length === 0 ? EMPTY : b.slice();
+  if (b.length === 0) return a;
+  const merged = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) merged[n++] = a[i] <= b[j] ? a[i++] : b[j++];
+  while (i < a.length) merged[n++] = a[i++];
+  while (j < b.length) merged[n++] = b[j++];
+  return merged;
 }
 
 /** numpy's default ('linear') quantile of sorted values. */

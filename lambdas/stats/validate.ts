@@ -17,15 +17,7 @@ import { ByteDictionary } from './byte-dictionary';
 import type { CsvHandler, CsvRow } from './csv';
 
 export type ViolationRule =
-  | 'missing-column'
-  | 'extra-column'
-  | 'type'
-  | 'null'
-  | 'min'
-  | 'max'
-  | 'allowed'
-  | 'missing-fraction'
-  | 'min-rows';
+  'missing-column' | 'extra-column' | 'type' | 'null' | 'min' | 'max' | 'allowed' | 'missing-fraction' | 'min-rows';
 
 export interface Violation {
   readonly rule: ViolationRule;
@@ -72,7 +64,8 @@ class RuleCounter {
   }
 
   toViolation(rule: ViolationRule, column: string, limit?: number): Violation {
-    const example = this.exampleValue === undefined ? { row: this.exampleRow } : { row: this.exampleRow, value: this.exampleValue };
+    const example =
+      this.exampleValue === undefined ? { row: this.exampleRow } : { row: this.exampleRow, value: this.exampleValue };
     return { rule, column, count: this.count, example, ...(limit === undefined ? {} : { limit }) };
   }
 }
@@ -182,9 +175,9 @@ class CategoricalCheck extends ColumnCheck {
   }
 
   protected acceptValue(row: CsvRow, field: number): void {
-    const bytes = row.bytes(field);
-    this.profile.add(bytes, 0, bytes.length);
-    if (this.allowed !== undefined && this.allowed.find(bytes, 0, bytes.length) < 0) {
+    const [bytes, start, end] = valueBytes(row, field);
+    this.profile.add(bytes, start, end);
+    if (this.allowed !== undefined && this.allowed.find(bytes, start, end) < 0) {
       this.notAllowed.hit(row, field, this.keepValues);
     }
   }
@@ -195,18 +188,32 @@ class CategoricalCheck extends ColumnCheck {
   }
 }
 
-const BOOLEAN_WORDS = new Map<string, boolean>([
-  ['true', true],
-  ['false', false],
-  ['1', true],
-  ['0', false],
-]);
+/** `true`/`false` in any letter case, `1`, `0`. */
+function parseBoolean(bytes: Uint8Array, start: number, end: number): boolean | undefined {
+  const length = end - start;
+  if (length === 1) return bytes[start] === 0x31 ? true : bytes[start] === 0x30 ? false : undefined;
+  if (length === 4 && matchesLowercase(bytes, start, 'true')) return true;
+  if (length === 5 && matchesLowercase(bytes, start, 'false')) return false;
+  return undefined;
+}
+
+function matchesLowercase(bytes: Uint8Array, start: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if ((bytes[start + i] | 0x20) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The bytes of a field's value without allocating, unless escaped quotes force a decoded copy. */
+function valueBytes(row: CsvRow, field: number): [Uint8Array, number, number] {
+  if (!row.hasEscapes(field)) return [row.buffer, row.starts[field], row.ends[field]];
+  const bytes = row.bytes(field);
+  return [bytes, 0, bytes.length];
+}
 
 class BooleanCheck extends ColumnCheck {
   readonly profile = new BooleanProfile();
 
   protected acceptValue(row: CsvRow, field: number): void {
-    const value = row.ends[field] - row.starts[field] <= 5 ? BOOLEAN_WORDS.get(row.text(field).toLowerCase()) : undefined;
+    const value = row.hasEscapes(field) ? undefined : parseBoolean(row.buffer, row.starts[field], row.ends[field]);
     if (value === undefined) this.typeErrors.hit(row, field, this.keepValues);
     else this.profile.add(value);
   }
@@ -226,8 +233,8 @@ class StringCheck extends ColumnCheck {
   }
 
   protected acceptValue(row: CsvRow, field: number): void {
-    const bytes = row.bytes(field);
-    this.profile.add(bytes, 0, bytes.length);
+    const [bytes, start, end] = valueBytes(row, field);
+    this.profile.add(bytes, start, end);
   }
 
   merge(other: StringCheck): void {
@@ -246,7 +253,10 @@ export function parseTimestamp(text: string): number {
   const calendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
   if (calendar.getUTCMonth() !== Number(month) - 1 || calendar.getUTCDate() !== Number(day)) return NaN;
   if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) return NaN;
-  const normalized = (text.length === 10 ? `${text}T00:00` : text.replace(' ', 'T')).replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  const normalized = (text.length === 10 ? `${text}T00:00` : text.replace(' ', 'T')).replace(
+    /([+-]\d{2})(\d{2})$/,
+    '$1:$2',
+  );
   return Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(normalized) ? normalized : `${normalized}Z`);
 }
 

@@ -68,7 +68,9 @@ function describe(report: ValidationReport): string {
       violation.rule,
       violation.column ?? '',
       String(violation.count),
-      violation.example ? `row ${violation.example.row}${violation.example.value === undefined ? '' : `: ${violation.example.value}`}` : '',
+      violation.example
+        ? `row ${violation.example.row}${violation.example.value === undefined ? '' : `: ${violation.example.value}`}`
+        : '',
     ]);
     lines.push('', formatTable(['rule', 'column', 'rows', 'first example'], violationRows));
   }
