@@ -3,6 +3,7 @@
  * Clarify's). Where Clarify gives no value (it raises), the metric is NaN: KL, JS, LP, TVD and KS when the facets share
  * no label value, GE when every prediction is a false negative.
  */
+import { difference, div } from './arithmetic';
 import type { BiasTable, GroupOutcomes, Outcomes } from './bias-counts';
 
 export interface PretrainingMetrics {
@@ -32,18 +33,6 @@ export interface PosttrainingMetrics {
   readonly CDDPL?: number;
   readonly GE: number;
   readonly AccuracyGap: number;
-}
-
-/** `div(a, b)` of CONTRACTS.md: a/b, with 0/0 = 0 and x/0 = ±Infinity. */
-export function div(a: number, b: number): number {
-  if (b !== 0) return a / b;
-  if (a === 0) return 0;
-  return a > 0 ? Infinity : -Infinity;
-}
-
-/** a − b, except that two infinities of the same sign give 0 (CONTRACTS.md, as Clarify does). */
-export function difference(a: number, b: number): number {
-  return a === b && !Number.isFinite(a) ? 0 : a - b;
 }
 
 export function pretrainingMetrics(table: BiasTable): PretrainingMetrics {

@@ -98,11 +98,7 @@ export class CategoricalProfile {
         this.categories.add(bytes, start, end);
         return;
       }
-      this.overflow = new DistinctSketch();
-      for (let key = 0; key < this.categories.size; key++) {
-        const keyBytes = this.categories.keyBytes(key);
-        this.overflow.add(keyBytes, 0, keyBytes.length);
-      }
+      this.overflow = this.sketchOfCategories();
     }
     this.overflow.add(bytes, start, end);
     if (this.categories.find(bytes, start, end) >= 0) this.categories.add(bytes, start, end);
@@ -111,11 +107,21 @@ export class CategoricalProfile {
   merge(other: CategoricalProfile): void {
     this.count += other.count;
     this.missing += other.missing;
-    this.categories.merge(other.categories);
-    if (other.overflow !== undefined) {
-      this.overflow ??= new DistinctSketch();
-      this.overflow.merge(other.overflow);
+    if (this.overflow !== undefined || other.overflow !== undefined) {
+      // Each side's sketch must also cover the keys the other side has only in its dictionary.
+      this.overflow ??= this.sketchOfCategories();
+      this.overflow.merge(other.overflow ?? other.sketchOfCategories());
     }
+    this.categories.merge(other.categories);
+  }
+
+  private sketchOfCategories(): DistinctSketch {
+    const sketch = new DistinctSketch();
+    for (let key = 0; key < this.categories.size; key++) {
+      const keyBytes = this.categories.keyBytes(key);
+      sketch.add(keyBytes, 0, keyBytes.length);
+    }
+    return sketch;
   }
 
   toJSON(): CategoricalProfileJson {

@@ -133,9 +133,10 @@ export class CsvParser {
         this.consumed += 3;
       }
     }
-    // UTF-8 sequences never contain a line-feed byte, so checking up to the last one never splits a character.
+    // UTF-8 sequences never contain CR or LF bytes, so checking up to the last one never splits a character, and every
+    // row that parse() can complete ends at or before it.
     let checked = this.carry.length === 0 ? 0 : this.carryChecked;
-    const lineEnd = buffer.lastIndexOf(LF) + 1;
+    const lineEnd = Math.max(buffer.lastIndexOf(LF), buffer.lastIndexOf(CR)) + 1;
     if (lineEnd > checked) {
       this.checkUtf8(buffer, checked, lineEnd);
       checked = lineEnd;
@@ -158,13 +159,13 @@ export class CsvParser {
       this.checkUtf8(buffer, this.carryChecked, buffer.length);
       this.parse(buffer, true);
     }
-    if (this.columns < 0) throw new InputError(`${capitalize(this.source)} is empty: a header row is required.`);
+    if (this.columns < 0) throw new InputError(`No header row in ${this.source}: it is empty.`);
   }
 
   private checkUtf8(buffer: Buffer, from: number, to: number): void {
     if (isUtf8(buffer.subarray(from, to))) return;
     const offset = this.consumed + from + firstInvalidUtf8(buffer.subarray(from, to));
-    throw new InputError(`${capitalize(this.source)} is not valid UTF-8 (invalid byte at offset ${offset}).`);
+    throw new InputError(`The bytes of ${this.source} are not valid UTF-8 (invalid byte at offset ${offset}).`);
   }
 
   /** Parses complete rows from `buffer`; returns the number of bytes consumed. */
@@ -331,8 +332,4 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
     i += size;
   }
   return i;
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,16 +1,18 @@
 /**
- * Builds a {@link DatasetProfile} from a CSV stream in one pass: per column the finite numbers go into a growable
- * Float64Array and the raw values into a byte-keyed category dictionary, so no string is built per row.
+ * Builds a {@link DatasetProfile} from a CSV stream in one pass, without building a string per row: numbers are parsed
+ * from the field bytes, categories are counted by their bytes.
  *
- * Whether a column is numeric is only known once both files are read, so a column that still looks numeric keeps its
- * categories too, but only up to a limit: a million distinct floats would cost far more as categories than as numbers.
- * If such a column later turns out categorical, its categories are recounted exactly by a second pass
- * ({@link recountCategories}); that needs a non-numeric value beyond the limit and is rare.
+ * Whether a column is numeric is only known once both files are read, so a column whose values are all numbers so far
+ * is counted as categories too, up to a limit of distinct values (which also makes sorting its ties cheap); past the
+ * limit its numbers go into a growable Float64Array, since a million distinct floats cost far more as categories. If
+ * such a column later turns out categorical, its categories are recounted exactly by a second pass
+ * ({@link recountCategories}): rare, as it takes a text value in a column with more distinct numbers than the limit.
  */
 import { InputError } from '../shared/errors';
 import { ByteDictionary } from './byte-dictionary';
 import { readCsv, type CsvRow } from './csv';
 import type { ColumnProfile, DatasetProfile } from './drift-profile';
+import { parseDecimal } from './number';
 
 /** Distinct values a column keeps as categories while all its values are numbers. */
 export const DEFAULT_CATEGORY_LIMIT = 10_000;
@@ -81,8 +83,12 @@ function columnIndex(names: readonly string[], name: string, source: string): nu
   return index;
 }
 
+/**
+ * While a numeric-looking column has few distinct values they live only in its category dictionary; its sorted values
+ * are then the distinct numbers, sorted, each repeated by its count.
+ */
 class ColumnCollector {
-  private values: Float64Array;
+  private values = NO_VALUES;
   private length = 0;
   private count = 0;
   private numeric: boolean;
@@ -95,7 +101,6 @@ class ColumnCollector {
     private readonly categoryLimit: number,
   ) {
     this.numeric = !categorical;
-    this.values = categorical ? NO_VALUES : new Float64Array(1024);
   }
 
   add(row: CsvRow): void {
@@ -105,12 +110,13 @@ class ColumnCollector {
     if (this.numeric) {
       const value = row.decimal(i);
       if (!Number.isNaN(value)) {
-        this.push(value);
         const categories = this.categories;
-        if (categories !== undefined) {
+        if (categories === undefined) {
+          this.push(value);
+        } else {
           // A field that parsed as a number has no escaped quotes, so its bytes in the buffer are the value.
           categories.add(row.buffer, row.starts[i], row.ends[i]);
-          if (categories.size > this.categoryLimit) this.categories = undefined;
+          if (categories.size > this.categoryLimit) this.switchToValues(categories);
         }
         return;
       }
@@ -125,21 +131,50 @@ class ColumnCollector {
   }
 
   finish(): ColumnProfile {
-    return {
-      name: this.name,
-      count: this.count,
-      numeric: this.numeric,
-      sortedValues: this.values.subarray(0, this.length).sort(),
-      categories: this.categories,
-    };
+    let sortedValues: Float64Array = NO_VALUES;
+    if (this.numeric) {
+      sortedValues = this.categories
+        ? sortedFromCategories(this.categories)
+        : this.values.subarray(0, this.length).sort();
+    }
+    return { name: this.name, count: this.count, numeric: this.numeric, sortedValues, categories: this.categories };
+  }
+
+  /** Past the limit the numbers are kept one by one instead, starting with those the categories hold. */
+  private switchToValues(categories: ByteDictionary): void {
+    this.categories = undefined;
+    for (let id = 0; id < categories.size; id++) {
+      const key = categories.keyBytes(id);
+      const value = parseDecimal(key, 0, key.length);
+      for (let k = categories.count(id); k > 0; k--) this.push(value);
+    }
   }
 
   private push(value: number): void {
     if (this.length === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
+      const grown = new Float64Array(Math.max(1024, this.values.length * 2));
       grown.set(this.values);
       this.values = grown;
     }
     this.values[this.length++] = value;
   }
+}
+
+function sortedFromCategories(categories: ByteDictionary): Float64Array {
+  const numbers = new Float64Array(categories.size);
+  let total = 0;
+  for (let id = 0; id < categories.size; id++) {
+    const key = categories.keyBytes(id);
+    numbers[id] = parseDecimal(key, 0, key.length);
+    total += categories.count(id);
+  }
+  const order = Array.from(numbers.keys()).sort((a, b) => numbers[a] - numbers[b]);
+  const sorted = new Float64Array(total);
+  let offset = 0;
+  for (const id of order) {
+    const end = offset + categories.count(id);
+    sorted.fill(numbers[id], offset, end);
+    offset = end;
+  }
+  return sorted;
 }

@@ -4,7 +4,7 @@
  */
 
 /** Proportion that stands in for an empty bin, so PSI stays finite (CONTRACTS.md `psi`). */
-export const PSI_EMPTY_PROPORTION = 1e-4;
+const PSI_EMPTY_PROPORTION = 1e-4;
 
 // CONTRACTS.md `psi`: Σ (p_cur − p_base)·ln(p_cur/p_base) over proportions, 0 replaced by 1e-4.
 export function populationStabilityIndex(baseCounts: ArrayLike<number>, currentCounts: ArrayLike<number>): number {

@@ -2,7 +2,7 @@
  * The two ECDF distances between samples, computed together in one linear merge of the sorted values: both only
  * depend on F_base − F_cur between consecutive distinct values of the union.
  */
-import { CompensatedSum } from './drift-compensated-sum';
+import { CompensatedSum } from './compensated-sum';
 
 export interface EcdfDistances {
   /** Two-sample Kolmogorov–Smirnov statistic D = sup |F_base − F_cur|. */

@@ -9,6 +9,8 @@ export const PSI_BINS = 10;
 /**
  * numpy `histogram_bin_edges` for the range [min, max]: a degenerate range becomes [min − 0.5, max + 0.5], then
  * `linspace` computes edge_i = i·step + min with step = (max − min)/bins and sets the last edge to max exactly.
+ * numpy refuses a range so narrow (a few ulps of its magnitude) that neighbouring edges round to the same number;
+ * here the bins between equal edges simply stay empty.
  */
 export function histogramEdges(min: number, max: number, bins = PSI_BINS): Float64Array {
   let first = min;
@@ -17,13 +19,9 @@ export function histogramEdges(min: number, max: number, bins = PSI_BINS): Float
     first -= 0.5;
     last += 0.5;
   }
-  const delta = last - first;
-  const step = delta / bins;
+  const step = (last - first) / bins;
   const edges = new Float64Array(bins + 1);
-  for (let i = 0; i < bins; i++) {
-    // numpy's linspace switches to (i/bins)·delta when the step underflows to zero (subnormal ranges).
-    edges[i] = (step === 0 ? (i / bins) * delta : i * step) + first;
-  }
+  for (let i = 0; i < bins; i++) edges[i] = i * step + first;
   edges[bins] = last;
   return edges;
 }

@@ -1,5 +1,6 @@
 /** Drift metrics of a column that is numeric in both files (CONTRACTS.md `warden drift`). */
-import { CompensatedSum } from './drift-compensated-sum';
+import { div } from './arithmetic';
+import { CompensatedSum } from './compensated-sum';
 import { ecdfDistances } from './drift-ecdf';
 import { populationStabilityIndex } from './drift-divergence';
 import { histogramCounts, histogramEdges } from './drift-histogram';
@@ -27,25 +28,29 @@ export function numericDrift(base: Float64Array, current: Float64Array): Numeric
     wasserstein,
     // CONTRACTS.md `wassersteinNorm`: wasserstein ÷ population std of the baseline, with `div` semantics for a
     // constant baseline (0/0 = 0: no shift at all; x/0 = Infinity: any shift of a constant is unbounded drift).
-    wassersteinNorm: divide(wasserstein, populationStd(base)),
+    wassersteinNorm: div(wasserstein, populationStd(base)),
     psi,
   };
 }
 
-// numpy `std(ddof=0)`: √(Σ (x − mean)² / n), both sums compensated.
-export function populationStd(values: Float64Array): number {
+// numpy `std(ddof=0)`: √(Σ (x − mean)² / n). Corrected two-pass form Σd² − (Σd)²/n with d = x − rounded mean (Higham,
+// "Accuracy and Stability of Numerical Algorithms", §1.9), compensated, and with d scaled by its largest magnitude so
+// the squares neither underflow nor overflow: accurate to a few ulps even for a spread that is tiny next to the mean,
+// or tiny or huge in itself. A constant sample (sorted: equal ends) is exactly 0.
+export function populationStd(sortedValues: Float64Array): number {
+  const n = sortedValues.length;
+  if (sortedValues[0] === sortedValues[n - 1]) return 0;
   const sum = new CompensatedSum();
-  for (let i = 0; i < values.length; i++) sum.add(values[i]);
-  const mean = sum.value / values.length;
+  for (let i = 0; i < n; i++) sum.add(sortedValues[i]);
+  const mean = sum.value / n;
+  const scale = Math.max(mean - sortedValues[0], sortedValues[n - 1] - mean);
+  const deviations = new CompensatedSum();
   const squares = new CompensatedSum();
-  for (let i = 0; i < values.length; i++) {
-    const deviation = values[i] - mean;
+  for (let i = 0; i < n; i++) {
+    const deviation = (sortedValues[i] - mean) / scale;
+    deviations.add(deviation);
     squares.add(deviation * deviation);
   }
-  return Math.sqrt(squares.value / values.length);
-}
-
-function divide(numerator: number, denominator: number): number {
-  if (denominator !== 0) return numerator / denominator;
-  return numerator === 0 ? 0 : numerator > 0 ? Infinity : -Infinity;
+  const offset = deviations.value;
+  return scale * Math.sqrt(Math.max(0, squares.value - (offset * offset) / n) / n);
 }

@@ -3,25 +3,31 @@
  *
  * The mean is a Neumaier-compensated sum divided by the count (CONTRACTS.md: relative error ≤ 1e-12); the variance is
  * Welford's running M2, and two partial results combine with Chan et al.'s pairwise formula, so a file split into
- * parts yields the single-pass numbers.
+ * parts yields the single-pass numbers. Welford runs on the values minus a shift that follows the data (the first value,
+ * then the running mean at every power-of-two count): a running mean far from zero relative to the spread (epoch
+ * seconds, ids) would otherwise round away the digits the variance is made of.
  */
+import { CompensatedSum } from './compensated-sum';
+
 export class Moments {
   count = 0;
   min = Infinity;
   max = -Infinity;
-  private sum = 0;
-  private compensation = 0;
-  private runningMean = 0;
+  private readonly sum = new CompensatedSum();
+  private shift = 0;
+  /** Running mean of `x − shift`. */
+  private shiftedMean = 0;
   private m2 = 0;
 
   add(x: number): void {
+    if (this.count === 0) this.shift = x;
     this.count++;
-    const t = this.sum + x;
-    this.compensation += Math.abs(this.sum) >= Math.abs(x) ? this.sum - t + x : x - t + this.sum;
-    this.sum = t;
-    const delta = x - this.runningMean;
-    this.runningMean += delta / this.count;
-    this.m2 += delta * (x - this.runningMean);
+    this.sum.add(x);
+    const y = x - this.shift;
+    const delta = y - this.shiftedMean;
+    this.shiftedMean += delta / this.count;
+    this.m2 += delta * (y - this.shiftedMean);
+    if ((this.count & (this.count - 1)) === 0) this.recenter();
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
   }
@@ -29,23 +35,25 @@ export class Moments {
   merge(other: Moments): void {
     if (other.count === 0) return;
     if (this.count === 0) {
-      Object.assign(this, other);
-      return;
+      this.shift = other.shift;
+      this.shiftedMean = other.shiftedMean;
+      this.m2 = other.m2;
+    } else {
+      const count = this.count + other.count;
+      const delta = other.shift - this.shift + (other.shiftedMean - this.shiftedMean);
+      this.m2 += other.m2 + (delta * delta * this.count * other.count) / count;
+      this.shiftedMean += (delta * other.count) / count;
     }
-    const count = this.count + other.count;
-    const delta = other.runningMean - this.runningMean;
-    this.m2 += other.m2 + (delta * delta * this.count * other.count) / count;
-    this.runningMean += (delta * other.count) / count;
-    this.addToSum(other.sum);
-    this.addToSum(other.compensation);
-    this.count = count;
+    this.sum.merge(other.sum);
+    this.count += other.count;
+    this.recenter();
     if (other.min < this.min) this.min = other.min;
     if (other.max > this.max) this.max = other.max;
   }
 
   /** Arithmetic mean; NaN when empty. */
   get mean(): number {
-    return this.count === 0 ? NaN : (this.sum + this.compensation) / this.count;
+    return this.count === 0 ? NaN : this.sum.value / this.count;
   }
 
   /** Sample standard deviation (n − 1, as pandas `describe`); NaN below two values. */
@@ -58,9 +66,10 @@ export class Moments {
     return this.count === 0 ? NaN : Math.sqrt(Math.max(0, this.m2) / this.count);
   }
 
-  private addToSum(x: number): void {
-    const t = this.sum + x;
-    this.compensation += Math.abs(this.sum) >= Math.abs(x) ? this.sum - t + x : x - t + this.sum;
-    this.sum = t;
+  /** Moves the shift onto the running mean; M2 does not depend on it. */
+  private recenter(): void {
+    const shift = this.shift + this.shiftedMean;
+    this.shiftedMean -= shift - this.shift;
+    this.shift = shift;
   }
 }

@@ -82,6 +82,8 @@ function scan(bytes: Uint8Array, start: number, end: number, integerOnly: boolea
       if (expValue < 100000) expValue = expValue * 10 + d;
     }
     if (expDigits === 0) return NaN;
+    // A saturated exponent is only a lower bound, which a long run of fraction digits could cancel into the fast path.
+    if (expValue >= 100000) return i === end ? viaNumber(bytes, start, end) : NaN;
     exponent += expNegative ? -expValue : expValue;
   }
   if (i !== end) return NaN;
@@ -89,10 +91,15 @@ function scan(bytes: Uint8Array, start: number, end: number, integerOnly: boolea
     const magnitude = exponent < 0 ? mantissa / POW10[-exponent] : mantissa * POW10[exponent];
     return negative ? -magnitude : magnitude;
   }
+  return viaNumber(bytes, start, end);
+}
+
+function viaNumber(bytes: Uint8Array, start: number, end: number): number {
   const value = Number(latin1(bytes, start, end));
   return Number.isFinite(value) ? value : NaN;
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  return buffer.toString('latin1', start, end);
 }

@@ -253,9 +253,7 @@ class DistinctValueCounts {
     return qs.map((q) => {
       const position = (total - 1) * q;
       const below = Math.floor(position);
-      const low = at(below);
-      const high = at(Math.min(below + 1, total - 1));
-      return low + (position - below) * (high - low);
+      return lerp(at(below), at(Math.min(below + 1, total - 1)), position - below);
     });
   }
 }
@@ -277,6 +275,11 @@ function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
 function interpolate(sorted: Float64Array, q: number): number {
   const position = (sorted.length - 1) * q;
   const below = Math.floor(position);
-  const above = Math.min(below + 1, sorted.length - 1);
-  return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
+  return lerp(sorted[below], sorted[Math.min(below + 1, sorted.length - 1)], position - below);
+}
+
+/** numpy's `_lerp`: from the nearer end, so results agree with numpy to the last bit. */
+function lerp(low: number, high: number, t: number): number {
+  const difference = high - low;
+  return t >= 0.5 ? high - difference * (1 - t) : low + difference * t;
 }

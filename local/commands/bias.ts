@@ -19,7 +19,7 @@ interface BiasOptions {
   readonly prediction?: string;
   readonly positive: string;
   readonly group?: string;
-  readonly threshold: string[];
+  readonly threshold?: string[];
   readonly mode: BiasMode;
   readonly json?: boolean;
   readonly debug?: boolean;
@@ -68,7 +68,6 @@ export function registerBias(program: Command): void {
       '--threshold <metric=value>',
       'fail when |metric| > value (DI: outside [value, 1/value]); repeatable; defaults: DPL=0.2, DPPL=0.2, AccuracyGap=0.1',
       collect,
-      [],
     )
     .addOption(
       new Option('--mode <mode>', 'fail: exit 1 when a threshold is crossed; warn: report it and exit 0')
@@ -81,7 +80,7 @@ export function registerBias(program: Command): void {
       [
         '',
         'Metrics:',
-        ...[...PRETRAINING_METRICS, ...POSTTRAINING_METRICS].map((name) => `  ${name.padEnd(12)}${METRIC_NAMES[name]}`),
+        ...[...PRETRAINING_METRICS, ...POSTTRAINING_METRICS].map((name) => `  ${name.padEnd(13)}${METRIC_NAMES[name]}`),
         '',
         'Rows with an empty label, facet, prediction or group value are skipped (counts.skippedRows).',
         'Metrics that are undefined for the data (for example KL when the facets share no label value) are NaN and',

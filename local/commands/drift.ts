@@ -22,12 +22,13 @@ interface DriftCommandOptions {
 const HELP = `
 A column is numeric when every non-empty value in both files is a finite number, else categorical; empty values
 are ignored.
-  numeric      ks.statistic, ks.pValue   two-sample Kolmogorov-Smirnov (scipy ks_2samp, asymptotic p-value)
-               wasserstein               1-Wasserstein distance (scipy wasserstein_distance)
-               wassersteinNorm           wasserstein / population standard deviation of the baseline
-               psi                       population stability index over 10 equal-width bins of both samples
-  categorical  psi                       population stability index over the union of categories
-               jsDistance                Jensen-Shannon distance (natural log, scipy jensenshannon)
+  numeric      ks.statistic      two-sample Kolmogorov-Smirnov D (scipy ks_2samp)
+               ks.pValue         asymptotic p-value Q(sqrt(nm/(n+m))·D) (scipy kstwobign.sf)
+               wasserstein       1-Wasserstein distance (scipy wasserstein_distance)
+               wassersteinNorm   wasserstein / population standard deviation of the baseline
+               psi               population stability index over 10 equal-width bins of both samples
+  categorical  psi               population stability index over the union of categories
+               jsDistance        Jensen-Shannon distance (natural log, scipy jensenshannon)
 
 A column drifts when any of its metrics crosses its threshold (METRIC=VALUE for --threshold):
   psi ${DEFAULT_DRIFT_THRESHOLDS.psi}, ksStatistic ${DEFAULT_DRIFT_THRESHOLDS.ksStatistic}, wassersteinNorm ${DEFAULT_DRIFT_THRESHOLDS.wassersteinNorm}, jsDistance ${DEFAULT_DRIFT_THRESHOLDS.jsDistance}: drift above the value
@@ -76,8 +77,21 @@ function parseColumns(list: string | undefined): string[] | undefined {
   return [...new Set(names)];
 }
 
-const HEADINGS = ['column', 'type', 'baseline n', 'current n', 'psi', 'ks', 'ks p-value', 'wasserstein', 'w/std', 'js'];
-const NUMERIC_FROM = 2;
+const HEADINGS = [
+  'column',
+  'type',
+  'baseline n',
+  'current n',
+  'psi',
+  'ks',
+  'ks p-value',
+  'wasserstein',
+  'w/std',
+  'js',
+  'drifted on',
+];
+/** Name, type and the drifted-on list read left to right; numbers are right-aligned. */
+const isTextColumn = (index: number): boolean => index < 2 || index === HEADINGS.length - 1;
 
 function formatReport(report: DriftReport, baselinePath: string, currentPath: string): string {
   const names = Object.keys(report.columns);
@@ -85,7 +99,7 @@ function formatReport(report: DriftReport, baselinePath: string, currentPath: st
   const widths = HEADINGS.map((heading, i) => Math.max(heading.length, ...rows.map((row) => row[i].length)));
   const line = (cells: readonly string[]): string =>
     cells
-      .map((cell, i) => (i >= NUMERIC_FROM && i < HEADINGS.length ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .map((cell, i) => (isTextColumn(i) ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
       .join('  ')
       .trimEnd();
   const verdict =
@@ -95,7 +109,7 @@ function formatReport(report: DriftReport, baselinePath: string, currentPath: st
   return [
     `Drift of ${currentPath} against ${baselinePath}`,
     '',
-    line([...HEADINGS, 'drifted on']),
+    line(HEADINGS),
     ...rows.map(line),
     '',
     verdict,

@@ -3,7 +3,8 @@
  * first (n = negative, p = positive), prediction class second.
  */
 import type { BiasTable, GroupOutcomes, Outcomes } from '../../lambdas/stats/bias-counts';
-import { difference, div, posttrainingMetrics, pretrainingMetrics } from '../../lambdas/stats/bias-metrics';
+import { difference, div } from '../../lambdas/stats/arithmetic';
+import { posttrainingMetrics, pretrainingMetrics } from '../../lambdas/stats/bias-metrics';
 
 function outcomes(counts: Partial<Outcomes>): Outcomes {
   return { tn: 0, fp: 0, fn: 0, tp: 0, ...counts };
@@ -79,7 +80,8 @@ describe('pre-training metrics, worked example', () => {
   it('DPL = 6/12 − 3/8', () => expect(metrics.DPL).toBeCloseTo(1 / 8, 15));
 
   // P_a = (n 1/2, p 1/2), P_d = (n 5/8, p 3/8); P = ½(P_a + P_d) = (9/16, 7/16).
-  it('KL = ½ ln(½ ÷ 5/8) + ½ ln(½ ÷ 3/8) = ½ ln(16/15)', () => expect(metrics.KL).toBeCloseTo(0.5 * Math.log(16 / 15), 15));
+  it('KL = ½ ln(½ ÷ 5/8) + ½ ln(½ ÷ 3/8) = ½ ln(16/15)', () =>
+    expect(metrics.KL).toBeCloseTo(0.5 * Math.log(16 / 15), 15));
   it('JS = ½[½ ln(8/9) + ½ ln(8/7) + 5/8 ln(10/9) + 3/8 ln(6/7)]', () =>
     expect(metrics.JS).toBeCloseTo(
       0.5 * (0.5 * Math.log(8 / 9) + 0.5 * Math.log(8 / 7) + (5 / 8) * Math.log(10 / 9) + (3 / 8) * Math.log(6 / 7)),

@@ -12,6 +12,12 @@ export class CompensatedSum {
     this.sum = total;
   }
 
+  /** Adds another partial sum, keeping both of its parts. */
+  merge(other: CompensatedSum): void {
+    this.add(other.sum);
+    this.add(other.compensation);
+  }
+
   get value(): number {
     return this.sum + this.compensation;
   }
