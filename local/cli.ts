@@ -8,7 +8,10 @@ import { registerValidate } from './commands/validate';
 const program = new Command('warden')
   .description('Warden: governed, self-healing ML lifecycle on AWS — offline checks and the local runtime.')
   .option('--debug', 'print stack traces of errors')
-  .showHelpAfterError()
+  // A usage error is one line on stderr like every other input error (CONTRACTS.md); --help shows the usage.
+  .configureOutput({
+    outputError: (message, write) => write(`warden: ${message.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+  })
   .exitOverride();
 
 registerValidate(program);

@@ -22,15 +22,16 @@ export const REPORTED_QUANTILES: readonly (readonly [string, number])[] = [
 export const MAX_TRACKED_CATEGORIES = 100_000;
 const TOP_CATEGORIES = 10;
 
+/** Only `type`, `count` and `missing` for PII columns: every other field would echo their values. */
 export interface NumericProfileJson {
   readonly type: 'integer' | 'number';
   readonly count: number;
   readonly missing: number;
-  readonly min: number;
-  readonly max: number;
-  readonly mean: number;
-  readonly std: number;
-  readonly quantiles: Record<string, number>;
+  readonly min?: number;
+  readonly max?: number;
+  readonly mean?: number;
+  readonly std?: number;
+  readonly quantiles?: Record<string, number>;
 }
 
 export class NumericProfile {
@@ -38,7 +39,10 @@ export class NumericProfile {
   readonly moments = new Moments();
   readonly sketch = new QuantileSketch();
 
-  constructor(readonly type: 'integer' | 'number') {}
+  constructor(
+    readonly type: 'integer' | 'number',
+    private readonly pii = false,
+  ) {}
 
   add(x: number): void {
     this.moments.add(x);
@@ -52,6 +56,7 @@ export class NumericProfile {
   }
 
   toJSON(): NumericProfileJson {
+    if (this.pii) return { type: this.type, count: this.moments.count, missing: this.missing };
     const values = this.sketch.quantiles(REPORTED_QUANTILES.map(([, q]) => q));
     const { count, min, max, mean, sampleStd } = this.moments;
     return {
@@ -233,6 +238,7 @@ export interface TimestampProfileJson {
   readonly type: 'timestamp';
   readonly count: number;
   readonly missing: number;
+  /** Left out when there are no values, and for PII columns. */
   readonly min?: string;
   readonly max?: string;
 }
@@ -242,6 +248,8 @@ export class TimestampProfile {
   missing = 0;
   private minMs = Infinity;
   private maxMs = -Infinity;
+
+  constructor(private readonly pii = false) {}
 
   add(epochMs: number): void {
     this.count++;
@@ -258,7 +266,7 @@ export class TimestampProfile {
 
   toJSON(): TimestampProfileJson {
     const base = { type: 'timestamp' as const, count: this.count, missing: this.missing };
-    if (this.count === 0) return base;
+    if (this.count === 0 || this.pii) return base;
     return { ...base, min: new Date(this.minMs).toISOString(), max: new Date(this.maxMs).toISOString() };
   }
 }

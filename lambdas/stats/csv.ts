@@ -90,6 +90,13 @@ export interface CsvParserOptions {
   readonly maxRowBytes?: number;
   /** Name used in error messages. @default 'the file' */
   readonly source?: string;
+  /**
+   * Column names of a part that carries no header row (a byte range after the first one of a split file); the
+   * handler receives them before the first row. @default the first row is the header
+   */
+  readonly header?: readonly string[];
+  /** Row number of this part's first data row within the whole file. @default 1 */
+  readonly firstRow?: number;
 }
 
 /** Push-based parser: feed chunks in order with {@link push}, then call {@link end}. */
@@ -104,6 +111,8 @@ export class CsvParser {
   private started = false;
   private columns = -1;
   private dataRows = 0;
+  /** Data rows of the whole file that precede this part. */
+  private readonly rowBase: number;
 
   constructor(
     private readonly handler: CsvHandler,
@@ -111,6 +120,11 @@ export class CsvParser {
   ) {
     this.maxRowBytes = options.maxRowBytes ?? 64 * 1024 * 1024;
     this.source = options.source ?? 'the file';
+    this.rowBase = (options.firstRow ?? 1) - 1;
+    if (options.header !== undefined) {
+      this.columns = options.header.length;
+      handler.header(options.header);
+    }
   }
 
   /** Data rows delivered so far. */
@@ -147,7 +161,7 @@ export class CsvParser {
     this.carryChecked = Math.max(0, checked - used);
     if (this.carry.length > this.maxRowBytes) {
       throw new InputError(
-        `Row ${this.dataRows + 1} of ${this.source} is longer than ${this.maxRowBytes} bytes; is a quote left open?`,
+        `Row ${this.rowBase + this.dataRows + 1} of ${this.source} is longer than ${this.maxRowBytes} bytes; is a quote left open?`,
       );
     }
   }
@@ -207,7 +221,7 @@ export class CsvParser {
             const next = buffer[i];
             if (next !== COMMA && next !== CR && next !== LF) {
               throw new InputError(
-                `Row ${this.dataRows + 1} of ${this.source} has text after a closing quote; quote the whole field.`,
+                `Row ${this.rowBase + this.dataRows + 1} of ${this.source} has text after a closing quote; quote the whole field.`,
               );
             }
           }
@@ -264,15 +278,17 @@ export class CsvParser {
     this.dataRows++;
     if (fields !== this.columns) {
       throw new InputError(
-        `Row ${this.dataRows} of ${this.source} has ${fields} field${fields === 1 ? '' : 's'} but the header has ${this.columns}.`,
+        `Row ${this.rowBase + this.dataRows} of ${this.source} has ${fields} field${fields === 1 ? '' : 's'} but the header has ${this.columns}.`,
       );
     }
-    row.number = this.dataRows;
+    row.number = this.rowBase + this.dataRows;
     this.handler.row(row);
   }
 
   private unterminated(): InputError {
-    return new InputError(`Row ${this.dataRows + 1} of ${this.source} has a quoted field that is never closed.`);
+    return new InputError(
+      `Row ${this.rowBase + this.dataRows + 1} of ${this.source} has a quoted field that is never closed.`,
+    );
   }
 }
 

@@ -137,7 +137,7 @@ class NumericCheck extends ColumnCheck {
 
   constructor(contract: ColumnContract & { type: 'integer' | 'number' }, field: number) {
     super(contract, field);
-    this.profile = new NumericProfile(contract.type);
+    this.profile = new NumericProfile(contract.type, contract.pii === true);
     this.min = contract.min ?? -Infinity;
     this.max = contract.max ?? Infinity;
     this.integer = contract.type === 'integer';
@@ -261,7 +261,7 @@ export function parseTimestamp(text: string): number {
 }
 
 class TimestampCheck extends ColumnCheck {
-  readonly profile = new TimestampProfile();
+  readonly profile = new TimestampProfile(this.contract.pii === true);
 
   protected acceptValue(row: CsvRow, field: number): void {
     const value = parseTimestamp(row.text(field));

@@ -52,9 +52,9 @@ function describe(report: ValidationReport): string {
       profile.type,
       String(profile.count),
       String(profile.missing),
-      numeric ? formatNumber(numeric.min) : '',
-      numeric ? formatNumber(numeric.mean) : '',
-      numeric ? formatNumber(numeric.max) : '',
+      numeric?.min === undefined ? '' : formatNumber(numeric.min),
+      numeric?.mean === undefined ? '' : formatNumber(numeric.mean),
+      numeric?.max === undefined ? '' : formatNumber(numeric.max),
       'distinct' in profile ? String(profile.distinct) : '',
     ];
   });

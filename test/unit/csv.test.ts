@@ -75,7 +75,13 @@ describe('CsvParser: features', () => {
     ['BOM', '\uFEFFa,b\n1,2\n3,4\n'],
     ['BOM and CRLF without final line end', '\uFEFFa,b\r\n1,2\r\n3,4'],
   ])('reads the header and rows with %s', (_name, text) => {
-    expect(parse(text)).toEqual({ header: ['a', 'b'], rows: [['1', '2'], ['3', '4']] });
+    expect(parse(text)).toEqual({
+      header: ['a', 'b'],
+      rows: [
+        ['1', '2'],
+        ['3', '4'],
+      ],
+    });
   });
 
   it('numbers data rows from 1, header excluded, and counts them', () => {
@@ -111,7 +117,13 @@ describe('CsvParser: features', () => {
   });
 
   it('skips blank lines (LF, CRLF, CR, before the header and at the end) when there are several columns', () => {
-    expect(parse('\n\r\na,b\n\n1,2\r\n\r\n\r3,4\n\n\n')).toEqual({ header: ['a', 'b'], rows: [['1', '2'], ['3', '4']] });
+    expect(parse('\n\r\na,b\n\n1,2\r\n\r\n\r3,4\n\n\n')).toEqual({
+      header: ['a', 'b'],
+      rows: [
+        ['1', '2'],
+        ['3', '4'],
+      ],
+    });
   });
 
   it('reads blank lines as empty values when the file has a single column', () => {
@@ -127,7 +139,13 @@ describe('CsvParser: features', () => {
   });
 
   it('keeps empty last fields (trailing comma) and quoted header names', () => {
-    expect(parse('"a,1",b\n1,\n,\n')).toEqual({ header: ['a,1', 'b'], rows: [['1', ''], ['', '']] });
+    expect(parse('"a,1",b\n1,\n,\n')).toEqual({
+      header: ['a,1', 'b'],
+      rows: [
+        ['1', ''],
+        ['', ''],
+      ],
+    });
   });
 
   it('decodes UTF-8 (2-, 3- and 4-byte characters) and strips only one leading BOM', () => {
@@ -229,7 +247,9 @@ describe('CsvParser: errors', () => {
     ['in the first data row', 'a,b\n"x,y\n', 1],
     ['right after the opening quote', 'a,b\n1,2\n3,"', 2],
   ])('rejects a quote that is never closed (%s) naming the row', (_name, text, row) => {
-    expect(inputError(() => parse(text)).message).toBe(`Row ${row} of the file has a quoted field that is never closed.`);
+    expect(inputError(() => parse(text)).message).toBe(
+      `Row ${row} of the file has a quoted field that is never closed.`,
+    );
     expect(inputError(() => parseChunks(everyByte(Buffer.from(text)))).message).toContain(`Row ${row} `);
   });
 
@@ -238,7 +258,9 @@ describe('CsvParser: errors', () => {
     ['a space', 'a,b\n"x" ,3\n', 1],
     ['a second quoted part', 'a,b\n1,2\n3,4\n5,"x""y"z"\n', 3],
   ])('rejects text after a closing quote (%s) naming the row', (_name, text, row) => {
-    expect(inputError(() => parse(text)).message).toBe(`Row ${row} of the file has text after a closing quote; quote the whole field.`);
+    expect(inputError(() => parse(text)).message).toBe(
+      `Row ${row} of the file has text after a closing quote; quote the whole field.`,
+    );
   });
 
   it.each([
@@ -269,10 +291,13 @@ describe('CsvParser: errors', () => {
   });
 
   it('names the source exactly as given, whatever its case', () => {
-    const run = (data: string | Buffer) => inputError(() => parseCsv(data, { header: () => undefined, row: () => undefined }, { source: 'data/raw.csv' }));
+    const run = (data: string | Buffer) =>
+      inputError(() => parseCsv(data, { header: () => undefined, row: () => undefined }, { source: 'data/raw.csv' }));
     expect(run('').message).toBe('No header row in data/raw.csv: it is empty.');
     expect(run('a,b\n1\n').message).toBe('Row 1 of data/raw.csv has 1 field but the header has 2.');
-    expect(run(bytesOf('a\n', [0xff])).message).toBe('The bytes of data/raw.csv are not valid UTF-8 (invalid byte at offset 2).');
+    expect(run(bytesOf('a\n', [0xff])).message).toBe(
+      'The bytes of data/raw.csv are not valid UTF-8 (invalid byte at offset 2).',
+    );
   });
 
   it('stops a runaway quote at maxRowBytes instead of buffering the whole stream', () => {
@@ -293,16 +318,17 @@ const fieldUnit = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('é', 'ß', '€', '東', '🦊', '𝄞', '\uFEFF', '\u2028', '\t', '\u0000') },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
 );
-const field = fc.oneof({ weight: 1, arbitrary: fc.constant('') }, { weight: 4, arbitrary: fc.string({ unit: fieldUnit, maxLength: 8 }) });
+const field = fc.oneof(
+  { weight: 1, arbitrary: fc.constant('') },
+  { weight: 4, arbitrary: fc.string({ unit: fieldUnit, maxLength: 8 }) },
+);
 
-const table = fc
-  .integer({ min: 1, max: 5 })
-  .chain((columns) =>
-    fc.record({
-      header: fc.array(field, { minLength: columns, maxLength: columns }),
-      rows: fc.array(fc.array(field, { minLength: columns, maxLength: columns }), { maxLength: 8 }),
-    }),
-  );
+const table = fc.integer({ min: 1, max: 5 }).chain((columns) =>
+  fc.record({
+    header: fc.array(field, { minLength: columns, maxLength: columns }),
+    rows: fc.array(fc.array(field, { minLength: columns, maxLength: columns }), { maxLength: 8 }),
+  }),
+);
 
 const layout = fc.record({
   lineEnd: fc.constantFrom('\n', '\r\n', '\r'),
@@ -381,22 +407,59 @@ describe('CsvParser: round trip', () => {
 
   it('reports the offset of a byte that is not UTF-8 wherever it is and however the bytes are chunked', () => {
     fc.assert(
-      fc.property(table, layout, chunking, fc.double({ min: 0, max: 1, noNaN: true }), ({ header, rows }, options, how, where) => {
-        const data = serialize([header, ...rows], options);
-        // Insert at a character boundary, away from quotes (text after a closing quote is its own error) and not in
-        // front of the BOM (which would turn the BOM into text of the first field).
-        const candidates: number[] = [];
-        for (let i = options.bom ? 3 : 0; i <= data.length; i++) {
-          const atBoundary = i === data.length || (data[i] & 0xc0) !== 0x80;
-          if (atBoundary && data[i - 1] !== 0x22 && data[i] !== 0x22) candidates.push(i);
-        }
-        fc.pre(candidates.length > 0);
-        const offset = candidates[Math.min(candidates.length - 1, Math.floor(where * candidates.length))];
-        const corrupt = Buffer.concat([data.subarray(0, offset), Buffer.from([0xff]), data.subarray(offset)]);
-        const error = inputError(() => parseChunks(split(corrupt, how)));
-        expect(error.message).toBe(`The bytes of the file are not valid UTF-8 (invalid byte at offset ${offset}).`);
-      }),
+      fc.property(
+        table,
+        layout,
+        chunking,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        ({ header, rows }, options, how, where) => {
+          const data = serialize([header, ...rows], options);
+          // Insert at a character boundary, away from quotes (text after a closing quote is its own error) and not in
+          // front of the BOM (which would turn the BOM into text of the first field).
+          const candidates: number[] = [];
+          for (let i = options.bom ? 3 : 0; i <= data.length; i++) {
+            const atBoundary = i === data.length || (data[i] & 0xc0) !== 0x80;
+            if (atBoundary && data[i - 1] !== 0x22 && data[i] !== 0x22) candidates.push(i);
+          }
+          fc.pre(candidates.length > 0);
+          const offset = candidates[Math.min(candidates.length - 1, Math.floor(where * candidates.length))];
+          const corrupt = Buffer.concat([data.subarray(0, offset), Buffer.from([0xff]), data.subarray(offset)]);
+          const error = inputError(() => parseChunks(split(corrupt, how)));
+          expect(error.message).toBe(`The bytes of the file are not valid UTF-8 (invalid byte at offset ${offset}).`);
+        },
+      ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('parts of a split file', () => {
+  it('takes the header from the options and numbers rows from firstRow', () => {
+    const seen: { header: readonly string[]; rows: [number, string][] } = { header: [], rows: [] };
+    parseCsv(
+      'x,1\ny,2\n',
+      {
+        header: (names) => {
+          seen.header = names;
+        },
+        row: (row) => {
+          seen.rows.push([row.number, row.text(0)]);
+        },
+      },
+      { header: ['name', 'value'], firstRow: 41 },
+    );
+    expect(seen).toEqual({
+      header: ['name', 'value'],
+      rows: [
+        [41, 'x'],
+        [42, 'y'],
+      ],
+    });
+  });
+
+  it('names the row in the whole file when a part has a ragged row', () => {
+    expect(() =>
+      parseCsv('x,1\ny\n', { header: () => undefined, row: () => undefined }, { header: ['a', 'b'], firstRow: 100 }),
+    ).toThrow('Row 101 of the file has 1 field but the header has 2.');
   });
 });

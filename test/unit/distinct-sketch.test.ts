@@ -181,7 +181,11 @@ describe('CategoricalProfile distinct counts', () => {
   });
 
   it.each([
-    ['overflowed + small', [0, MAX_TRACKED_CATEGORIES + 1], [MAX_TRACKED_CATEGORIES + 1, MAX_TRACKED_CATEGORIES + 30_001]],
+    [
+      'overflowed + small',
+      [0, MAX_TRACKED_CATEGORIES + 1],
+      [MAX_TRACKED_CATEGORIES + 1, MAX_TRACKED_CATEGORIES + 30_001],
+    ],
     ['small + overflowed', [0, 30_000], [30_000, MAX_TRACKED_CATEGORIES + 30_001]],
     ['two halves that overflow only together', [0, 60_000], [60_000, 120_000]],
   ])('merges the distinct count of the union (%s)', (_name, [a0, a1], [b0, b1]) => {

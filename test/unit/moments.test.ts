@@ -123,7 +123,13 @@ interface Reference {
 
 function reference(values: readonly number[]): Reference {
   const [min, max] = values.reduce(([lo, hi], x) => [Math.min(lo, x), Math.max(hi, x)], [Infinity, -Infinity]);
-  return { count: values.length, mean: exactMean(values), std: values.length < 2 ? NaN : twoPassSampleStd(values), min, max };
+  return {
+    count: values.length,
+    mean: exactMean(values),
+    std: values.length < 2 ? NaN : twoPassSampleStd(values),
+    min,
+    max,
+  };
 }
 
 function expectMoments(expected: Reference, moments: Moments): void {
@@ -143,7 +149,11 @@ const DATA_SETS: Record<string, () => number[]> = {
   'uniform 0..1': () => Array.from({ length: 100_000 }, () => random()),
   'six decimals, mixed signs': () => Array.from({ length: 100_000 }, () => Number((random() * 2e6 - 1e6).toFixed(6))),
   'constant 0.1': () => new Array<number>(100_000).fill(0.1),
-  '1e16, 1, -1e16 shuffled': () => shuffle(Array.from({ length: 60_000 }, (_, i) => [1e16, 1, -1e16][i % 3]), random),
+  '1e16, 1, -1e16 shuffled': () =>
+    shuffle(
+      Array.from({ length: 60_000 }, (_, i) => [1e16, 1, -1e16][i % 3]),
+      random,
+    ),
   'large cancelling pairs with small residue': () =>
     shuffle(
       Array.from({ length: 100_000 }, (_, i) => {
@@ -217,7 +227,11 @@ describe('Moments', () => {
       const values = DATA_SETS[name]().slice(0, 20_000);
       const expected = reference(values);
       for (let parts = 2; parts <= 8; parts++) {
-        const cuts = [0, ...Array.from({ length: parts - 1 }, () => Math.floor(random() * values.length)).sort((a, b) => a - b), values.length];
+        const cuts = [
+          0,
+          ...Array.from({ length: parts - 1 }, () => Math.floor(random() * values.length)).sort((a, b) => a - b),
+          values.length,
+        ];
         const merged = new Moments();
         for (let p = 0; p < parts; p++) {
           merged.merge(momentsOf(values.slice(cuts[p], cuts[p + 1])));
@@ -230,21 +244,27 @@ describe('Moments', () => {
 
   it('merges in any tree shape', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { maxLength: 40 }), { minLength: 1, maxLength: 8 }), (parts) => {
-        const values = parts.flat();
-        fc.pre(values.length > 0 && exactMean(values) !== 0);
-        // ((p0 + p1) + (p2 + p3)) … folded pairwise, then the rest from the right.
-        let level = parts.map(momentsOf);
-        while (level.length > 1) {
-          const next: Moments[] = [];
-          for (let i = 0; i < level.length; i += 2) {
-            if (i + 1 < level.length) level[i + 1].merge(level[i]);
-            next.push(level[i + 1] ?? level[i]);
+      fc.property(
+        fc.array(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { maxLength: 40 }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        (parts) => {
+          const values = parts.flat();
+          fc.pre(values.length > 0 && exactMean(values) !== 0);
+          // ((p0 + p1) + (p2 + p3)) … folded pairwise, then the rest from the right.
+          let level = parts.map(momentsOf);
+          while (level.length > 1) {
+            const next: Moments[] = [];
+            for (let i = 0; i < level.length; i += 2) {
+              if (i + 1 < level.length) level[i + 1].merge(level[i]);
+              next.push(level[i + 1] ?? level[i]);
+            }
+            level = next;
           }
-          level = next;
-        }
-        expectMoments(reference(values), level[0]);
-      }),
+          expectMoments(reference(values), level[0]);
+        },
+      ),
       { numRuns: 300 },
     );
   });

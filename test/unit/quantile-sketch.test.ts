@@ -78,12 +78,16 @@ const SHAPES: Record<string, () => Float64Array> = {
   'sorted ascending': () => Float64Array.from({ length: N }, (_, i) => i),
   'sorted descending': () => Float64Array.from({ length: N }, (_, i) => N - i),
   'heavy tails (Cauchy)': () => Float64Array.from({ length: N }, () => Math.tan(Math.PI * (random() - 0.5))),
-  'log-normal': () => Float64Array.from({ length: N }, () => Math.exp(8 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()))),
+  'log-normal': () =>
+    Float64Array.from({ length: N }, () =>
+      Math.exp(8 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())),
+    ),
   'many ties (12 values)': () => Float64Array.from({ length: N }, () => Math.floor(random() * 12)),
   'one value 99% of the time': () => Float64Array.from({ length: N }, () => (random() < 0.99 ? 7 : random())),
   'all equal': () => new Float64Array(N).fill(-3.25),
   'sawtooth (sorted runs)': () => Float64Array.from({ length: N }, (_, i) => i % 5000),
-  'alternating extremes': () => Float64Array.from({ length: N }, (_, i) => (i % 2 === 0 ? -1e300 : 1e300) * (1 + (i % 1000) / 1000)),
+  'alternating extremes': () =>
+    Float64Array.from({ length: N }, (_, i) => (i % 2 === 0 ? -1e300 : 1e300) * (1 + (i % 1000) / 1000)),
 };
 
 describe('QuantileSketch: exact while nothing is compacted', () => {
@@ -206,7 +210,11 @@ describe('QuantileSketch: merge', () => {
       const sorted = sortedCopy(values);
       for (let parts = 2; parts <= 8; parts++) {
         // Uneven cut points, so small (still exact) parts meet compacted ones.
-        const cuts = [0, ...Array.from({ length: parts - 1 }, () => Math.floor(random() ** 2 * N)).sort((a, b) => a - b), N];
+        const cuts = [
+          0,
+          ...Array.from({ length: parts - 1 }, () => Math.floor(random() ** 2 * N)).sort((a, b) => a - b),
+          N,
+        ];
         const sketches = Array.from({ length: parts }, (_, p) => sketchOf(values.subarray(cuts[p], cuts[p + 1])));
         const merged = new QuantileSketch();
         for (const sketch of sketches) merged.merge(sketch);
