@@ -11,10 +11,11 @@ import pandas as pd
 from scipy import stats
 
 
-def validate(path):
+def validate(path, include="all"):
+    """read_csv + describe; include="all" profiles every column as warden does, "number" only the numeric ones."""
     start = time.perf_counter()
     frame = pd.read_csv(path)
-    frame.describe(include="all")
+    frame.describe(include=include)
     return {"seconds": time.perf_counter() - start, "rows": len(frame)}
 
 
