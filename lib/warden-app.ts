@@ -1,0 +1,148 @@
+import { Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { Construct } from 'constructs';
+import { WardenFoundation } from './foundation';
+import type {
+  BiasGateSettings,
+  DataContractDefinition,
+  DeploymentSettings,
+  DriftSettings,
+  RemediationSettings,
+  TrainingSettings,
+} from './settings';
+import { Warden } from './warden';
+import { WardenServing } from './warden-serving';
+
+/** Everything that describes one model family. */
+export interface ModelFamily {
+  readonly modelName: string;
+  readonly contract: DataContractDefinition;
+  readonly bias: BiasGateSettings;
+  readonly training: TrainingSettings;
+  readonly deployment: DeploymentSettings;
+  /** Inference image URI (ECR). */
+  readonly inferenceImage: string;
+  /** @default hourly, PSI 0.2, 2 of 3 datapoints */
+  readonly drift?: DriftSettings;
+  /** @default one-hour cooldown, three per day, acting */
+  readonly remediation?: RemediationSettings;
+}
+
+export interface WardenStacksProps {
+  /** Region of the control plane (pipelines, registry, lineage and audit, remediation). */
+  readonly primaryRegion: string;
+  /** Serving regions in rollout order; may include the primary region. */
+  readonly servingRegions: string[];
+  /** @default the CLI's default account (environment-agnostic when none) */
+  readonly account?: string;
+  readonly families: ModelFamily[];
+  /** Model families per control-plane and per serving stack, to stay far below CloudFormation's 500 resources. @default 4 */
+  readonly familiesPerStack?: number;
+  /** VPC for Warden's functions in the primary region. @default none */
+  readonly vpc?: ec2.IVpc;
+  /** Prefix of stack names. @default 'Warden' */
+  readonly stackNamePrefix?: string;
+}
+
+/**
+ * The multi-region layout of ARCHITECTURE.md as stacks: a foundation stack per region (key, buckets, replication of
+ * model artifacts from the primary region), control-plane stacks in the primary region and serving stacks in every
+ * serving region, each holding up to `familiesPerStack` model families. `cdk deploy --all` deploys them in order.
+ */
+export class WardenStacks {
+  readonly foundations: Record<string, Stack> = {};
+  readonly controlPlaneStacks: Stack[] = [];
+  readonly servingStacks: Stack[] = [];
+
+  constructor(scope: Construct, props: WardenStacksProps) {
+    const prefix = props.stackNamePrefix ?? 'Warden';
+    const regions = [...new Set([props.primaryRegion, ...props.servingRegions])];
+    const env = (region: string): StackProps['env'] => ({ account: props.account, region });
+    const foundations: Record<string, WardenFoundation> = {};
+    for (const region of regions) {
+      const stack = new Stack(scope, `${prefix}-Foundation-${region}`, {
+        env: env(region),
+        description: `Warden foundation of ${region}: key, artifacts and access-log buckets`,
+      });
+      const primary = region === props.primaryRegion;
+      foundations[region] = new WardenFoundation(stack, 'Foundation', {
+        withDataBucket: primary,
+        replicateModelsTo: primary ? props.servingRegions.filter((r) => r !== region) : undefined,
+      });
+      this.foundations[region] = stack;
+      Tags.of(stack).add('warden:component', 'foundation');
+    }
+    for (const region of regions) {
+      if (region !== props.primaryRegion)
+        this.foundations[props.primaryRegion].addStackDependency(this.foundations[region]);
+    }
+
+    const perStack = props.familiesPerStack ?? 4;
+    const primaryFoundation = foundations[props.primaryRegion];
+    for (let start = 0, index = 1; start < props.families.length; start += perStack, index++) {
+      const group = props.families.slice(start, start + perStack);
+      const controlPlane = new Stack(scope, `${prefix}-ControlPlane-${index}`, {
+        env: env(props.primaryRegion),
+        description: `Warden control plane: ${group.map((family) => family.modelName).join(', ')}`,
+      });
+      for (const region of regions) controlPlane.addStackDependency(this.foundations[region]);
+      Tags.of(controlPlane).add('warden:component', 'control-plane');
+      for (const family of group) {
+        const warden = new Warden(controlPlane, family.modelName, {
+          modelName: family.modelName,
+          servingRegions: props.servingRegions,
+          contract: family.contract,
+          bias: family.bias,
+          training: family.training,
+          deployment: family.deployment,
+          inferenceImage: family.inferenceImage,
+          remediation: family.remediation,
+          dataBucket: requireDataBucket(primaryFoundation),
+          artifactsBucket: primaryFoundation.artifactsBucket,
+          encryptionKey: primaryFoundation.key,
+          accessLogsBucket: primaryFoundation.accessLogsBucket,
+          functionDefaults: props.vpc ? { vpc: props.vpc } : undefined,
+        });
+        Tags.of(warden).add('warden:model', family.modelName);
+      }
+      this.controlPlaneStacks.push(controlPlane);
+
+      for (const region of props.servingRegions) {
+        const serving = new Stack(scope, `${prefix}-Serving-${region}-${index}`, {
+          env: env(region),
+          description: `Warden serving in ${region}: ${group.map((family) => family.modelName).join(', ')}`,
+        });
+        serving.addStackDependency(this.foundations[region]);
+        serving.addStackDependency(controlPlane);
+        Tags.of(serving).add('warden:component', 'serving');
+        const foundation = foundations[region];
+        for (const family of group) {
+          const servingFamily = new WardenServing(serving, family.modelName, {
+            modelName: family.modelName,
+            primaryRegion: props.primaryRegion,
+            deployment: family.deployment,
+            image: family.inferenceImage,
+            contract: family.contract,
+            labelColumn: family.bias.label,
+            drift: family.drift,
+            artifactsBucket: foundation.artifactsBucket,
+            encryptionKey: foundation.key,
+          });
+          Tags.of(servingFamily).add('warden:model', family.modelName);
+        }
+        this.servingStacks.push(serving);
+      }
+    }
+    Tags.of(scope).add('warden:project', 'warden');
+  }
+
+  /** Every stack, in deployment order. */
+  get stacks(): Stack[] {
+    return [...Object.values(this.foundations), ...this.controlPlaneStacks, ...this.servingStacks];
+  }
+}
+
+function requireDataBucket(foundation: WardenFoundation) {
+  if (foundation.dataBucket === undefined) throw new Error('The primary region foundation always has a data bucket.');
+  return foundation.dataBucket;
+}

@@ -1,0 +1,130 @@
+/**
+ * A SageMaker endpoint as the deploy state machine sees it through CreateModel, CreateEndpointConfig,
+ * DescribeEndpoint, CreateEndpoint and UpdateEndpoint: the calls return at once and the endpoint settles after a
+ * number of DescribeEndpoint polls, the way the real one settles minutes later.
+ */
+import { StubbedAwsError, type Handler } from './fake-aws';
+
+/** How one CreateEndpoint/UpdateEndpoint call ends. */
+export type EndpointOutcome =
+  /** The new config goes into service. */
+  | 'in-service'
+  /** The canary trips an alarm: SageMaker returns the endpoint to the config it had. */
+  | 'alarm-rollback'
+  /** SageMaker cannot provision the new fleet and returns the endpoint to the config it had. */
+  | 'capacity-rollback'
+  /** The call itself is refused for lack of quota for the instance type. */
+  | 'resource-limit'
+  /** The endpoint ends in Failed. */
+  | 'failed';
+
+interface PendingChange {
+  readonly configName: string;
+  readonly outcome: EndpointOutcome;
+  pollsLeft: number;
+}
+
+export class FakeEndpoint {
+  configName?: string;
+  status?: string;
+  failureReason?: string;
+  readonly configs = new Map<string, Record<string, unknown>>();
+  readonly changes: Array<{ readonly action: string; readonly request: Record<string, unknown> }> = [];
+  private pending?: PendingChange;
+  private readonly outcomes: EndpointOutcome[];
+
+  constructor(
+    private readonly options: {
+      readonly name: string;
+      /** The config in service before the execution; undefined when the endpoint does not exist yet. */
+      readonly existingConfigName?: string;
+      /** Outcomes of successive create/update calls. @default ['in-service'] */
+      readonly outcomes?: EndpointOutcome[];
+      /** DescribeEndpoint calls that still report the change in progress. @default 0 */
+      readonly pollsUntilSettled?: number;
+    },
+  ) {
+    this.configName = options.existingConfigName;
+    this.status = options.existingConfigName === undefined ? undefined : 'InService';
+    this.outcomes = [...(options.outcomes ?? ['in-service'])];
+  }
+
+  handlers(): Record<string, Handler> {
+    return {
+      createModel: (request) => ({
+        ModelArn: `arn:aws:sagemaker:us-east-1:123456789012:model/${String(request.ModelName)}`,
+      }),
+      createEndpointConfig: (request) => {
+        this.configs.set(String(request.EndpointConfigName), request);
+        return {
+          EndpointConfigArn: `arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/${String(request.EndpointConfigName)}`,
+        };
+      },
+      describeEndpoint: () => this.describe(),
+      createEndpoint: (request) => this.change('createEndpoint', request, 'Creating'),
+      updateEndpoint: (request) => this.change('updateEndpoint', request, 'Updating'),
+    };
+  }
+
+  private change(action: string, request: Record<string, unknown>, status: string): unknown {
+    this.changes.push({ action, request });
+    const outcome = this.outcomes.shift() ?? 'in-service';
+    if (outcome === 'resource-limit') {
+      throw new StubbedAwsError(
+        'SageMaker.ResourceLimitExceeded',
+        'The account-level service limit for the instance type is 0 Instances.',
+      );
+    }
+    this.status = status;
+    this.pending = {
+      configName: String(request.EndpointConfigName),
+      outcome,
+      pollsLeft: this.options.pollsUntilSettled ?? 0,
+    };
+    return { EndpointArn: `arn:aws:sagemaker:us-east-1:123456789012:endpoint/${this.options.name}` };
+  }
+
+  private describe(): unknown {
+    if (this.status === undefined) {
+      throw new StubbedAwsError(
+        'SageMaker.AmazonSageMakerException',
+        `Could not find endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/${this.options.name}". (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException)`,
+      );
+    }
+    const pending = this.pending;
+    if (pending && pending.pollsLeft-- <= 0) {
+      this.pending = undefined;
+      this.settle(pending);
+    }
+    return {
+      EndpointName: this.options.name,
+      EndpointArn: `arn:aws:sagemaker:us-east-1:123456789012:endpoint/${this.options.name}`,
+      ...(this.configName === undefined ? {} : { EndpointConfigName: this.configName }),
+      EndpointStatus: this.status,
+      ...(this.failureReason === undefined ? {} : { FailureReason: this.failureReason }),
+    };
+  }
+
+  private settle(change: PendingChange): void {
+    switch (change.outcome) {
+      case 'in-service':
+        this.configName = change.configName;
+        this.status = 'InService';
+        this.failureReason = undefined;
+        return;
+      case 'alarm-rollback':
+        this.status = 'InService';
+        this.failureReason = 'Deployment was rolled back because alarm warden-credit-5xx went into ALARM state.';
+        return;
+      case 'capacity-rollback':
+        this.status = 'InService';
+        this.failureReason =
+          'Unable to provision requested ML compute capacity. Please retry using a different ML instance type.';
+        return;
+      default:
+        this.configName ??= change.configName;
+        this.status = 'Failed';
+        this.failureReason = 'The primary container for production variant primary did not pass the ping health check.';
+    }
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * Ready-made stand-in worlds for the three state machines: Warden handlers answering as on the happy path and
+ * SageMaker responses that tests override one at a time.
+ */
+import { loadStateMachineDefinition } from '../../../lib/state-machine-file';
+import { FakeAws, StubbedAwsError, type Handler } from './fake-aws';
+import { FakeEndpoint, type EndpointOutcome } from './fake-endpoint';
+import { runLocally, type LocalExecution } from './local-execution';
+import {
+  ENDPOINT_NAME,
+  deploySubstitutions,
+  remediateSubstitutions,
+  trainingSubstitutions,
+  type HandlerName,
+} from './substitutions';
+
+export const CORRELATION_ID = 'corr-0001';
+export const MODEL_DATA_URL = 's3://warden-credit-artifacts/models/credit-1a2b3c4d-0/output/model.tar.gz';
+export const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/credit-serve:1';
+
+export interface DeployWorldOptions {
+  readonly region?: string;
+  readonly existingConfigName?: string;
+  readonly outcomes?: EndpointOutcome[];
+  readonly pollsUntilSettled?: number;
+  readonly lambda?: Partial<Record<HandlerName, Handler>>;
+}
+
+export interface DeployRun {
+  readonly execution: LocalExecution;
+  readonly aws: FakeAws;
+  readonly endpoint: FakeEndpoint;
+}
+
+export function deployInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    mode: 'deploy',
+    modelVersion: 7,
+    modelDataUrl: MODEL_DATA_URL,
+    image: IMAGE,
+    correlationId: CORRELATION_ID,
+    taskToken: 'training-task-token',
+    ...overrides,
+  };
+}
+
+/** One execution of the regional deploy state machine against a stubbed endpoint. */
+export async function runDeploy(input: Record<string, unknown>, options: DeployWorldOptions = {}): Promise<DeployRun> {
+  const region = options.region ?? 'us-east-1';
+  const endpoint = new FakeEndpoint({
+    name: ENDPOINT_NAME,
+    existingConfigName: options.existingConfigName,
+    outcomes: options.outcomes,
+    pollsUntilSettled: options.pollsUntilSettled,
+  });
+  const aws = new FakeAws({ lambda: options.lambda, sagemaker: endpoint.handlers() });
+  const definition = loadStateMachineDefinition('deploy.asl.json', deploySubstitutions(region));
+  const execution = await runLocally(definition, input, aws.dispatch, { executionName: `deploy-${region}` });
+  return { execution, aws, endpoint };
+}
+
+export function trainingInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    bucket: 'warden-credit-data',
+    key: 'incoming/credit/2024-06-01.csv',
+    etag: '"9b2cf535f27731c974343645a3985328"',
+    sizeBytes: 48_611_000,
+    correlationId: CORRELATION_ID,
+    trigger: 's3',
+    ...overrides,
+  };
+}
+
+/** What the Warden handlers return on the happy path of a training run. */
+export function trainingLambdas(): Partial<Record<HandlerName, Handler>> {
+  return {
+    'validate-data': (payload) => ({
+      passed: true,
+      rows: 48611,
+      datasetSha256: 'f'.repeat(64),
+      reportKey: `reports/${String(payload.correlationId)}/validation.json`,
+      baselineKey: `baselines/${String(payload.correlationId)}/profile.json`,
+      trainS3Uri: `s3://warden-credit-artifacts/datasets/${String(payload.correlationId)}/train/`,
+      holdoutS3Uri: `s3://warden-credit-artifacts/datasets/${String(payload.correlationId)}/holdout/`,
+      violations: [],
+    }),
+    'check-bias': (payload) => ({
+      verdict: 'pass',
+      failed: [],
+      reportKey: `reports/${String(payload.correlationId)}/bias-${String(payload.mode)}.json`,
+      pretraining: { CI: 0.02, DPL: 0.01 },
+    }),
+    'evaluate-model': () => ({ passed: true, metrics: { accuracy: 0.91, auc: 0.95 } }),
+  };
+}
+
+/** SageMaker's answers to the training pipeline's calls, as the `.sync` integrations return them. */
+export function trainingSageMaker(): Record<string, Handler> {
+  return {
+    createTrainingJob: (request) => ({
+      TrainingJobName: request.TrainingJobName,
+      TrainingJobStatus: 'Completed',
+      ModelArtifacts: {
+        S3ModelArtifacts: `s3://warden-credit-artifacts/models/${String(request.TrainingJobName)}/output/model.tar.gz`,
+      },
+      ResourceConfig: request.ResourceConfig,
+    }),
+    createModel: (request) => ({
+      ModelArn: `arn:aws:sagemaker:us-east-1:123456789012:model/${String(request.ModelName)}`,
+    }),
+    createTransformJob: (request) => ({ TransformJobName: request.TransformJobName, TransformJobStatus: 'Completed' }),
+    createModelPackage: () => ({
+      ModelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/warden-credit/3',
+    }),
+    updateModelPackage: (request) => ({ ModelPackageArn: request.ModelPackageArn }),
+  };
+}
+
+export interface TrainingWorldOptions {
+  readonly substitutions?: Record<string, unknown>;
+  readonly lambda?: Partial<Record<HandlerName, Handler>>;
+  readonly sagemaker?: Record<string, Handler>;
+  readonly eventWaiters?: Record<string, Handler>;
+  /** S3 objects (bucket/key → JSON) that exist during the run, e.g. a validation plan written by the planner. */
+  readonly objects?: Record<string, unknown>;
+  /** How each region's endpoint answers its deployment. @default every region goes into service */
+  readonly regionOutcomes?: Record<string, EndpointOutcome[]>;
+}
+
+export interface TrainingRun {
+  readonly execution: LocalExecution;
+  readonly aws: FakeAws;
+  /** The regional deploy executions that start-regional-deployment started, by region, in wave order. */
+  readonly deployments: Array<{ readonly region: string } & DeployRun>;
+}
+
+/**
+ * One training execution. start-regional-deployment really runs the regional deploy state machine (locally, on a
+ * stubbed endpoint) and answers the task token from what that execution reported through report-deployment, as the
+ * SendTaskSuccess/SendTaskFailure of the real handler would.
+ */
+export async function runTraining(
+  input: Record<string, unknown>,
+  options: TrainingWorldOptions = {},
+): Promise<TrainingRun> {
+  const deployments: TrainingRun['deployments'] = [];
+  const startRegionalDeployment: Handler = async (payload) => {
+    const region = String(payload.region);
+    let report: Record<string, unknown> | undefined;
+    const run = await runDeploy(payload, {
+      region,
+      existingConfigName: `${ENDPOINT_NAME}-v6-0a1b2c3d-0`,
+      outcomes: options.regionOutcomes?.[region],
+      lambda: {
+        'report-deployment': (reported) => {
+          report = reported;
+          return { reported: true };
+        },
+      },
+    });
+    deployments.push({ region, ...run });
+    if (report === undefined) throw new StubbedAwsError('States.Timeout', `no report from ${region}`);
+    const error = report.error as { Error: string; Cause: string } | undefined;
+    if (error) throw new StubbedAwsError(error.Error, error.Cause);
+    return {
+      region,
+      outcome: report.outcome,
+      endpointConfigName: (report.serving as { endpointConfigName: string }).endpointConfigName,
+    };
+  };
+  const aws = new FakeAws({
+    lambda: { ...trainingLambdas(), 'start-regional-deployment': startRegionalDeployment, ...options.lambda },
+    sagemaker: { ...trainingSageMaker(), ...options.sagemaker },
+    eventWaiters: options.eventWaiters,
+  });
+  for (const [key, value] of Object.entries(options.objects ?? {})) aws.objects.set(key, value);
+  const definition = loadStateMachineDefinition('training.asl.json', options.substitutions ?? trainingSubstitutions());
+  const execution = await runLocally(definition, input, aws.dispatch, { executionName: 'training-1' });
+  return { execution, aws, deployments };
+}
+
+/** A CloudWatch alarm state change as EventBridge delivers it (forwarded from the serving region's bus). */
+export function alarmEvent(overrides: { alarmName?: string; region?: string } = {}): Record<string, unknown> {
+  const region = overrides.region ?? 'eu-west-1';
+  const alarmName = overrides.alarmName ?? 'warden-credit-drift-income';
+  return {
+    version: '0',
+    id: 'c4c1c1c9-6542-e61b-6ef0-8c4d36933a92',
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: '123456789012',
+    time: '2024-06-02T10:15:00Z',
+    region,
+    resources: [`arn:aws:cloudwatch:${region}:123456789012:alarm:${alarmName}`],
+    detail: {
+      alarmName,
+      state: {
+        value: 'ALARM',
+        reason: 'Threshold Crossed: 3 out of the last 5 datapoints',
+        timestamp: '2024-06-02T10:15:00.000+0000',
+      },
+      previousState: { value: 'OK', reason: '', timestamp: '2024-06-02T09:15:00.000+0000' },
+      configuration: { metrics: [] },
+    },
+  };
+}
+
+export interface RemediationRun {
+  readonly execution: LocalExecution;
+  readonly aws: FakeAws;
+}
+
+export async function runRemediation(
+  event: Record<string, unknown>,
+  lambda: Partial<Record<HandlerName, Handler>>,
+): Promise<RemediationRun> {
+  const aws = new FakeAws({ lambda });
+  const definition = loadStateMachineDefinition('remediate.asl.json', remediateSubstitutions());
+  const execution = await runLocally(definition, event, aws.dispatch, { executionName: 'remediation-1' });
+  return { execution, aws };
+}
