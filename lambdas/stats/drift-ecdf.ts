@@ -2,7 +2,7 @@
  * The two ECDF distances between samples, computed together in one linear merge of the sorted values: both only
  * depend on F_base − F_cur between consecutive distinct values of the union.
  */
-import { CompensatedSum } from './compensated-sum';
+import { ExactSum } from './exact-sum';
 
 export interface EcdfDistances {
   /** Two-sample Kolmogorov–Smirnov statistic D = sup |F_base − F_cur|. */
@@ -17,7 +17,7 @@ export interface EcdfDistances {
  * CONTRACTS.md `ks.statistic`: scipy `ks_2samp` evaluates i/n − j/m (counts ≤ x, searchsorted right) at every pooled
  * value; evaluating once per distinct value after consuming all its ties gives the same numbers.
  * CONTRACTS.md `wasserstein`: scipy `wasserstein_distance` sums |i/n − j/m|·(next pooled value − x) over the pooled
- * sorted values (tied gaps add 0); the sum is compensated.
+ * sorted values (tied gaps add 0); the sum is exact.
  */
 export function ecdfDistances(base: Float64Array, current: Float64Array): EcdfDistances {
   const n = base.length;
@@ -25,7 +25,7 @@ export function ecdfDistances(base: Float64Array, current: Float64Array): EcdfDi
   let i = 0;
   let j = 0;
   let ksStatistic = 0;
-  const sum = new CompensatedSum();
+  const sum = new ExactSum();
   let x = Math.min(base[0], current[0]);
   for (;;) {
     while (i < n && base[i] === x) i++;

@@ -1,6 +1,6 @@
 /** Drift metrics of a column that is numeric in both files (CONTRACTS.md `warden drift`). */
 import { div } from './arithmetic';
-import { CompensatedSum } from './compensated-sum';
+import { ExactSum } from './exact-sum';
 import { ecdfDistances } from './drift-ecdf';
 import { populationStabilityIndex } from './drift-divergence';
 import { histogramCounts, histogramEdges } from './drift-histogram';
@@ -34,18 +34,18 @@ export function numericDrift(base: Float64Array, current: Float64Array): Numeric
 }
 
 // numpy `std(ddof=0)`: √(Σ (x − mean)² / n). Corrected two-pass form Σd² − (Σd)²/n with d = x − rounded mean (Higham,
-// "Accuracy and Stability of Numerical Algorithms", §1.9), compensated, and with d scaled by its largest magnitude so
+// "Accuracy and Stability of Numerical Algorithms", §1.9), summed exactly, and with d scaled by its largest magnitude so
 // the squares neither underflow nor overflow: accurate to a few ulps even for a spread that is tiny next to the mean,
 // or tiny or huge in itself. A constant sample (sorted: equal ends) is exactly 0.
 export function populationStd(sortedValues: Float64Array): number {
   const n = sortedValues.length;
   if (sortedValues[0] === sortedValues[n - 1]) return 0;
-  const sum = new CompensatedSum();
+  const sum = new ExactSum();
   for (let i = 0; i < n; i++) sum.add(sortedValues[i]);
   const mean = sum.value / n;
   const scale = Math.max(mean - sortedValues[0], sortedValues[n - 1] - mean);
-  const deviations = new CompensatedSum();
-  const squares = new CompensatedSum();
+  const deviations = new ExactSum();
+  const squares = new ExactSum();
   for (let i = 0; i < n; i++) {
     const deviation = (sortedValues[i] - mean) / scale;
     deviations.add(deviation);

@@ -1,19 +1,30 @@
 /**
  * Count, min, max, mean and variance in one pass, mergeable.
  *
- * The mean is a Neumaier-compensated sum divided by the count (CONTRACTS.md: relative error ≤ 1e-12); the variance is
+ * The mean is an exact sum (Shewchuk) divided by the count (CONTRACTS.md: relative error ≤ 1e-12); the variance is
  * Welford's running M2, and two partial results combine with Chan et al.'s pairwise formula, so a file split into
  * parts yields the single-pass numbers. Welford runs on the values minus a shift that follows the data (the first value,
  * then the running mean at every power-of-two count): a running mean far from zero relative to the spread (epoch
  * seconds, ids) would otherwise round away the digits the variance is made of.
  */
-import { CompensatedSum } from './compensated-sum';
+import { ExactSum, type ExactSumState } from './exact-sum';
+
+/** Every running field, so that a partial result stored elsewhere continues exactly where it stopped. */
+export interface MomentsState {
+  readonly count: number;
+  readonly min: number;
+  readonly max: number;
+  readonly sum: ExactSumState;
+  readonly shift: number;
+  readonly shiftedMean: number;
+  readonly m2: number;
+}
 
 export class Moments {
   count = 0;
   min = Infinity;
   max = -Infinity;
-  private readonly sum = new CompensatedSum();
+  private readonly sum = new ExactSum();
   private shift = 0;
   /** Running mean of `x − shift`. */
   private shiftedMean = 0;
@@ -64,6 +75,21 @@ export class Moments {
   /** Population standard deviation (n); NaN when empty. */
   get populationStd(): number {
     return this.count === 0 ? NaN : Math.sqrt(Math.max(0, this.m2) / this.count);
+  }
+
+  state(): MomentsState {
+    const { count, min, max, shift, shiftedMean, m2 } = this;
+    return { count, min, max, sum: this.sum.state(), shift, shiftedMean, m2 };
+  }
+
+  restore(state: MomentsState): void {
+    this.count = state.count;
+    this.min = state.min;
+    this.max = state.max;
+    this.sum.restore(state.sum);
+    this.shift = state.shift;
+    this.shiftedMean = state.shiftedMean;
+    this.m2 = state.m2;
   }
 
   /** Moves the shift onto the running mean; M2 does not depend on it. */
