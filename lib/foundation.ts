@@ -87,6 +87,7 @@ export class WardenFoundation extends Construct {
     }).bucket;
     if (props.withDataBucket) {
       this.dataBucket = new SecureBucket(this, 'Data', {
+        bucketName: names.dataBucket(this, stack.region),
         encryptionKey: this.key,
         accessLogsBucket: this.accessLogsBucket,
         accessLogsPrefix: 'data/',

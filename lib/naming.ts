@@ -19,6 +19,7 @@ export const names = {
   /** Every region has one Warden key (its foundation stack), shared by the model families there. */
   keyAlias: 'alias/warden',
   artifactsBucket: (scope: Construct, region: string) => `warden-artifacts-${Stack.of(scope).account}-${region}`,
+  dataBucket: (scope: Construct, region: string) => `warden-data-${Stack.of(scope).account}-${region}`,
 };
 
 /** ARN of a state machine with a known name in another (or this) region. */

@@ -1,7 +1,9 @@
 import { Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { WardenFoundation } from './foundation';
+import { names } from './naming';
 import type {
   BiasGateSettings,
   DataContractDefinition,
@@ -78,7 +80,23 @@ export class WardenStacks {
     }
 
     const perStack = props.familiesPerStack ?? 4;
-    const primaryFoundation = foundations[props.primaryRegion];
+    // Other stacks address the foundation's buckets by their fixed names, not by cross-stack references: the policies
+    // then read the same at synth as in the template, and no export pins a bucket to a stack.
+    const bucketsIn = (stack: Stack, region: string) => {
+      const key = foundations[region].key;
+      return {
+        artifactsBucket: s3.Bucket.fromBucketAttributes(stack, `Artifacts-${region}`, {
+          bucketName: names.artifactsBucket(stack, region),
+          region,
+          encryptionKey: key,
+        }),
+        dataBucket: s3.Bucket.fromBucketAttributes(stack, `Data-${region}`, {
+          bucketName: names.dataBucket(stack, region),
+          region,
+          encryptionKey: key,
+        }),
+      };
+    };
     for (let start = 0, index = 1; start < props.families.length; start += perStack, index++) {
       const group = props.families.slice(start, start + perStack);
       const controlPlane = new Stack(scope, `${prefix}-ControlPlane-${index}`, {
@@ -87,6 +105,8 @@ export class WardenStacks {
       });
       for (const region of regions) controlPlane.addStackDependency(this.foundations[region]);
       Tags.of(controlPlane).add('warden:component', 'control-plane');
+      const primaryBuckets = bucketsIn(controlPlane, props.primaryRegion);
+      const primaryFoundation = foundations[props.primaryRegion];
       for (const family of group) {
         const warden = new Warden(controlPlane, family.modelName, {
           modelName: family.modelName,
@@ -97,8 +117,8 @@ export class WardenStacks {
           deployment: family.deployment,
           inferenceImage: family.inferenceImage,
           remediation: family.remediation,
-          dataBucket: requireDataBucket(primaryFoundation),
-          artifactsBucket: primaryFoundation.artifactsBucket,
+          dataBucket: primaryBuckets.dataBucket,
+          artifactsBucket: primaryBuckets.artifactsBucket,
           encryptionKey: primaryFoundation.key,
           accessLogsBucket: primaryFoundation.accessLogsBucket,
           functionDefaults: props.vpc ? { vpc: props.vpc } : undefined,
@@ -116,6 +136,7 @@ export class WardenStacks {
         serving.addStackDependency(controlPlane);
         Tags.of(serving).add('warden:component', 'serving');
         const foundation = foundations[region];
+        const regionalBuckets = bucketsIn(serving, region);
         for (const family of group) {
           const servingFamily = new WardenServing(serving, family.modelName, {
             modelName: family.modelName,
@@ -125,7 +146,7 @@ export class WardenStacks {
             contract: family.contract,
             labelColumn: family.bias.label,
             drift: family.drift,
-            artifactsBucket: foundation.artifactsBucket,
+            artifactsBucket: regionalBuckets.artifactsBucket,
             encryptionKey: foundation.key,
           });
           Tags.of(servingFamily).add('warden:model', family.modelName);
@@ -140,9 +161,4 @@ export class WardenStacks {
   get stacks(): Stack[] {
     return [...Object.values(this.foundations), ...this.controlPlaneStacks, ...this.servingStacks];
   }
-}
-
-function requireDataBucket(foundation: WardenFoundation) {
-  if (foundation.dataBucket === undefined) throw new Error('The primary region foundation always has a data bucket.');
-  return foundation.dataBucket;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `warden` command line. */
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit';
 import { registerBias } from './commands/bias';
 import { registerDrift } from './commands/drift';
 import { registerValidate } from './commands/validate';
@@ -17,6 +18,7 @@ const program = new Command('warden')
 registerValidate(program);
 registerBias(program);
 registerDrift(program);
+registerAudit(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {
