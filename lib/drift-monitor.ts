@@ -8,6 +8,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { grantKeyUse, grantObjectRead, grantObjectWrite } from './grants';
+import { grantLedgerAccess } from './ledger-access';
+import { lineageTableName } from './lineage-store';
 import { DEFAULTS, type DriftSettings } from './settings';
 import { WardenFunction, type WardenFunctionProps } from './warden-function';
 
@@ -16,6 +18,8 @@ export const METRICS_NAMESPACE = 'Warden';
 
 export interface DriftMonitorProps {
   readonly modelName: string;
+  /** Region of the control plane, whose lineage table says which version is live. */
+  readonly primaryRegion: string;
   /** Endpoint whose captured traffic is checked. */
   readonly endpointName: string;
   /** Regional bucket holding the capture files and the baseline profiles. */
@@ -59,6 +63,10 @@ export class DriftMonitor extends Construct {
         WARDEN_MODEL_NAME: props.modelName,
         WARDEN_ARTIFACTS_BUCKET: props.artifactsBucket.bucketName,
         WARDEN_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        WARDEN_ENDPOINT_NAME: props.endpointName,
+        WARDEN_LINEAGE_TABLE: lineageTableName(props.modelName),
+        WARDEN_LEDGER_REGION: props.primaryRegion,
+        WARDEN_EVENT_BUS: 'default',
         WARDEN_DRIFT: JSON.stringify({
           columns: props.features,
           capturePrefix: props.capturePrefix,
@@ -68,6 +76,12 @@ export class DriftMonitor extends Construct {
       },
     });
     grantObjectRead(props.artifactsBucket, fn.function);
+    grantLedgerAccess(fn.function, {
+      modelName: props.modelName,
+      primaryRegion: props.primaryRegion,
+      table: 'lineage',
+      access: 'read',
+    });
     grantObjectWrite(props.artifactsBucket, fn.function);
     fn.function.addToRolePolicy(
       new iam.PolicyStatement({

@@ -3,7 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { grantObjectRead, grantObjectWrite } from './grants';
+import { grantObjectRead, grantObjectWrite, grantPutEvents } from './grants';
 import { type BiasGateSettings, type DataContractDefinition, GateMode, checkedContract } from './settings';
 import { WardenFunction, type WardenFunctionProps } from './warden-function';
 
@@ -23,6 +23,8 @@ interface GateProps {
 export interface DataQualityGateProps extends GateProps {
   /** The contract every dataset must meet; checked at synth time with the handlers' own schema. */
   readonly contract: DataContractDefinition;
+  /** Label column, written first in the train and holdout splits. */
+  readonly labelColumn: string;
 }
 
 /**
@@ -45,8 +47,11 @@ export class DataQualityGate extends Construct {
         WARDEN_MODEL_NAME: props.modelName,
         WARDEN_ARTIFACTS_BUCKET: props.artifactsBucket.bucketName,
         WARDEN_CONTRACT: JSON.stringify(checkedContract(props.contract, props.modelName)),
+        WARDEN_SPLIT: JSON.stringify({ label: props.labelColumn }),
+        WARDEN_EVENT_BUS: 'default',
       },
     });
+    grantPutEvents(fn.function);
     grantObjectRead(props.dataBucket, fn.function, `incoming/${props.modelName}/*`);
     grantObjectRead(props.artifactsBucket, fn.function);
     grantObjectWrite(props.artifactsBucket, fn.function);
@@ -84,8 +89,10 @@ export class BiasGate extends Construct {
           thresholds: settings.thresholds,
           mode: settings.mode ?? GateMode.FAIL,
         }),
+        WARDEN_EVENT_BUS: 'default',
       },
     });
+    grantPutEvents(fn.function);
     grantObjectRead(props.dataBucket, fn.function, `incoming/${props.modelName}/*`);
     grantObjectRead(props.artifactsBucket, fn.function);
     grantObjectWrite(props.artifactsBucket, fn.function);

@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from './nag/acknowledge';
@@ -46,6 +47,17 @@ export function grantKeyUse(key: kms.IKey, grantee: iam.IGrantable): void {
     new iam.PolicyStatement({
       actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
       resources: [key.keyArn],
+    }),
+  );
+}
+
+/** Put `warden` events on the region's default bus. */
+export function grantPutEvents(grantee: iam.IGrantable): void {
+  const stack = Stack.of(grantee.grantPrincipal as unknown as Construct);
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['events:PutEvents'],
+      resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
     }),
   );
 }

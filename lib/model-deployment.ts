@@ -6,7 +6,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { LINEAGE_INDEXES, auditTableName, lineageTableName } from './lineage-store';
+import { grantLedgerAccess } from './ledger-access';
+import { auditTableName, lineageTableName } from './lineage-store';
 import { defaultBusArn, names } from './naming';
 import { acknowledgeWildcardResource } from './nag/acknowledge';
 import { SageMakerExecutionRole } from './sagemaker-role';
@@ -108,9 +109,6 @@ export class ModelDeployment extends Construct {
       WARDEN_EVENT_BUS: 'default',
       WARDEN_PRIMARY_REGION: props.primaryRegion,
     };
-    const ledgerTables = [lineageTableName(model), auditTableName(model)].map((table) =>
-      stack.formatArn({ service: 'dynamodb', region: props.primaryRegion, resource: 'table', resourceName: table }),
-    );
     const makeFunction = (functionId: string, handler: 'record-lineage' | 'append-audit' | 'report-deployment') => {
       const fn = new WardenFunction(this, functionId, {
         ...props.functionDefaults,
@@ -118,39 +116,12 @@ export class ModelDeployment extends Construct {
         encryptionKey: props.encryptionKey,
         environment: ledgerEnvironment,
       }).function;
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions:
-            handler === 'append-audit'
-              ? ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:GetItem']
-              : ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query'],
-          resources:
-            handler === 'append-audit'
-              ? [ledgerTables[1]]
-              : [ledgerTables[0], ...LINEAGE_INDEXES.map((index) => `${ledgerTables[0]}/index/${index}`)],
-        }),
-      );
-      // The primary region's tables are encrypted with the primary region's Warden key, known here only by its alias.
-      const primaryKeys = stack.formatArn({
-        service: 'kms',
-        region: props.primaryRegion,
-        resource: 'key',
-        resourceName: '*',
+      grantLedgerAccess(fn, {
+        modelName: model,
+        primaryRegion: props.primaryRegion,
+        table: handler === 'append-audit' ? 'audit' : 'lineage',
+        access: handler === 'append-audit' ? 'append' : 'write',
       });
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
-          resources: [primaryKeys],
-          conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': names.keyAlias } },
-        }),
-      );
-      if (fn.role) {
-        acknowledgeWildcardResource(
-          fn.role,
-          primaryKeys,
-          'The control-plane key lives in another stack and region; the grant is limited by condition to the key behind alias/warden.',
-        );
-      }
       return fn;
     };
     const recordLineage = makeFunction('RecordLineage', 'record-lineage');

@@ -71,6 +71,7 @@ export class WardenServing extends Construct {
     this.driftMonitor = new DriftMonitor(this, 'Drift', {
       ...shared,
       modelName: model,
+      primaryRegion: props.primaryRegion,
       endpointName: this.deployment.endpointName,
       artifactsBucket: props.artifactsBucket,
       capturePrefix: `capture/${model}/`,

@@ -95,7 +95,11 @@ export class Warden extends Construct {
       functionDefaults: props.functionDefaults,
     });
     const gateProps = { ...shared, dataBucket: props.dataBucket, artifactsBucket: props.artifactsBucket };
-    this.dataQualityGate = new DataQualityGate(this, 'DataQuality', { ...gateProps, contract: props.contract });
+    this.dataQualityGate = new DataQualityGate(this, 'DataQuality', {
+      ...gateProps,
+      contract: props.contract,
+      labelColumn: props.bias.label,
+    });
     this.biasGate = new BiasGate(this, 'Bias', { ...gateProps, settings: props.bias });
 
     const ledgerEnvironment = {
@@ -128,6 +132,9 @@ export class Warden extends Construct {
       new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: Object.values(deployStateMachines) }),
     );
     const brakes = props.remediation ?? {};
+    const servingEndpoints = props.servingRegions.map((region) =>
+      stack.formatArn({ service: 'sagemaker', region, resource: 'endpoint', resourceName: names.endpoint(model) }),
+    );
     const decide = this.ledgerFunction('DecideRemediation', 'decide-remediation', shared, ledgerEnvironment, {
       WARDEN_BRAKES: JSON.stringify({
         cooldownMinutes: (brakes.cooldown ?? DEFAULTS.cooldown).toMinutes(),
@@ -137,6 +144,10 @@ export class Warden extends Construct {
       }),
     });
 
+    // Rollback compares the endpoint's current config with the last known good one.
+    decide.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint'], resources: servingEndpoints }),
+    );
     const sageMakerRole = new SageMakerExecutionRole(this, 'SageMakerRole', {
       modelName: model,
       readBuckets: [{ bucket: props.dataBucket, prefix: `incoming/${model}/*` }, { bucket: props.artifactsBucket }],
@@ -249,10 +260,12 @@ export class Warden extends Construct {
       environment: {
         WARDEN_MODEL_NAME: model,
         WARDEN_TRAINING_STATE_MACHINE_ARN: this.trainingStateMachine.stateMachineArn,
+        WARDEN_DATA_BUCKET: props.dataBucket.bucketName,
       },
     });
     this.trainingStateMachine.grantStartExecution(start.function);
     grantObjectRead(props.dataBucket, start.function, `incoming/${model}/*`);
+    // A retrain request names no dataset: start-training lists incoming/<model>/ for the newest one.
     const target = new eventTargets.LambdaFunction(start.function, {
       deadLetterQueue: start.deadLetterQueue,
       retryAttempts: 4,

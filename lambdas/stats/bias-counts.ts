@@ -61,6 +61,30 @@ export interface BiasTable {
   readonly groups?: ReadonlyMap<string, GroupOutcomes>;
 }
 
+/**
+ * Everything a {@link BiasCounts} has accumulated, so that the counts of one part of a dataset can be stored and merged
+ * with the others elsewhere. Dictionaries keep their first-seen order, which is what the cells are indexed by.
+ */
+export interface BiasCountsState {
+  readonly rows: number;
+  readonly skipped: number;
+  readonly facets: ByteDictionary;
+  readonly labels: ByteDictionary;
+  readonly predictions: ByteDictionary;
+  readonly groups: ByteDictionary;
+  /** {@link Outcomes} cells per facet id (4 per id). */
+  readonly facetCells: Float64Array;
+  /** Facet a's, then facet d's outcome cells per group id (8 per id). */
+  readonly groupCells: Float64Array;
+  /** Field indexes of the label, facet, prediction and group columns (-1 when unused or before the header). */
+  readonly fields: {
+    readonly label: number;
+    readonly facet: number;
+    readonly prediction: number;
+    readonly group: number;
+  };
+}
+
 /** Cell offsets inside one slice: label class × 2 + prediction class. */
 const TN = 0;
 const FP = 1;
@@ -184,6 +208,57 @@ export class BiasCounts implements CsvHandler {
     }
   }
 
+  state(): BiasCountsState {
+    return {
+      rows: this.rowCount,
+      skipped: this.skipped,
+      facets: copyDictionary(this.facets),
+      labels: copyDictionary(this.labels),
+      predictions: copyDictionary(this.predictions),
+      groups: copyDictionary(this.groups),
+      facetCells: this.facetCells.slice(0, this.facets.size * SLICE),
+      groupCells: this.groupCells.slice(0, this.groups.size * GROUP_SLICE),
+      fields: {
+        label: this.labelField,
+        facet: this.facetField,
+        prediction: this.predictionField,
+        group: this.groupField,
+      },
+    };
+  }
+
+  /** Counts that continue from `state`, which must have been taken from counts with the same spec. */
+  static fromState(spec: BiasSpec, state: BiasCountsState, source = 'the file'): BiasCounts {
+    const counts = new BiasCounts(spec, source);
+    const seeded: [ByteDictionary, ByteDictionary][] = [
+      [counts.facets, state.facets],
+      [counts.labels, state.labels],
+      [counts.predictions, state.predictions],
+    ];
+    for (const [own, stored] of seeded) {
+      if (stored.size === 0 || !own.keyBytes(SEEDED_ID).equals(stored.keyBytes(SEEDED_ID))) {
+        throw new Error('A bias counts state does not match the spec: its facet value or positive value differs.');
+      }
+      own.merge(stored);
+    }
+    counts.groups.merge(state.groups);
+    if (
+      state.facetCells.length !== state.facets.size * SLICE ||
+      state.groupCells.length !== state.groups.size * GROUP_SLICE
+    ) {
+      throw new Error('A bias counts state has cells that do not match its dictionaries.');
+    }
+    counts.facetCells = withCapacity(state.facetCells, counts.facetCells.length);
+    counts.groupCells = withCapacity(state.groupCells, counts.groupCells.length);
+    counts.rowCount = state.rows;
+    counts.skipped = state.skipped;
+    counts.labelField = state.fields.label;
+    counts.facetField = state.fields.facet;
+    counts.predictionField = state.fields.prediction;
+    counts.groupField = state.fields.group;
+    return counts;
+  }
+
   /** The counts, after checking that they can support the metrics (binary outcomes, two non-empty facets). */
   table(): BiasTable {
     const { label, facet, facetValue, prediction } = this.spec;
@@ -287,6 +362,19 @@ function addOutcomes(x: Outcomes, y: Outcomes): Outcomes {
 
 function addCells(target: Float64Array, at: number, source: Float64Array, from: number, length: number): void {
   for (let i = 0; i < length; i++) target[at + i] += source[from + i];
+}
+
+function copyDictionary(dictionary: ByteDictionary): ByteDictionary {
+  const copy = new ByteDictionary();
+  copy.merge(dictionary);
+  return copy;
+}
+
+/** `cells` copied into an array of at least `capacity` entries, so that growth continues as it would have. */
+function withCapacity(cells: Float64Array, capacity: number): Float64Array<ArrayBuffer> {
+  const copy = new Float64Array(Math.max(capacity, cells.length));
+  copy.set(cells);
+  return copy;
 }
 
 function grow(cells: Float64Array): Float64Array<ArrayBuffer> {

@@ -4,8 +4,8 @@
  */
 import { ByteDictionary } from './byte-dictionary';
 import { DistinctSketch } from './distinct-sketch';
-import { Moments } from './moments';
-import { QuantileSketch } from './quantile-sketch';
+import { Moments, type MomentsState } from './moments';
+import { QuantileSketch, type QuantileSketchState } from './quantile-sketch';
 
 /** Quantiles reported for numeric columns, by key. */
 export const REPORTED_QUANTILES: readonly (readonly [string, number])[] = [
@@ -53,6 +53,16 @@ export class NumericProfile {
     this.missing += other.missing;
     this.moments.merge(other.moments);
     this.sketch.merge(other.sketch);
+  }
+
+  state(): NumericProfileState {
+    return { kind: 'numeric', missing: this.missing, moments: this.moments.state(), sketch: this.sketch.state() };
+  }
+
+  restore(state: NumericProfileState): void {
+    this.missing = state.missing;
+    this.moments.restore(state.moments);
+    this.sketch.restore(state.sketch);
   }
 
   toJSON(): NumericProfileJson {
@@ -120,6 +130,32 @@ export class CategoricalProfile {
     this.categories.merge(other.categories);
   }
 
+  state(): CategoricalProfileState {
+    const categories = new ByteDictionary();
+    categories.merge(this.categories);
+    return {
+      kind: 'categorical',
+      count: this.count,
+      missing: this.missing,
+      categories,
+      ...(this.overflow === undefined ? {} : { overflow: this.overflow.registers.slice() }),
+    };
+  }
+
+  /** Continues from `state`; only a profile that has seen nothing yet can be restored. */
+  restore(state: CategoricalProfileState): void {
+    if (this.categories.size > 0) throw new Error('Only an empty categorical profile can be restored.');
+    this.count = state.count;
+    this.missing = state.missing;
+    this.categories.merge(state.categories);
+    if (state.overflow === undefined) {
+      this.overflow = undefined;
+    } else {
+      this.overflow = new DistinctSketch();
+      this.overflow.registers.set(state.overflow);
+    }
+  }
+
   private sketchOfCategories(): DistinctSketch {
     const sketch = new DistinctSketch();
     for (let key = 0; key < this.categories.size; key++) {
@@ -169,6 +205,16 @@ export class BooleanProfile {
     this.missing += other.missing;
     this.trueCount += other.trueCount;
     this.falseCount += other.falseCount;
+  }
+
+  state(): BooleanProfileState {
+    return { kind: 'boolean', missing: this.missing, trueCount: this.trueCount, falseCount: this.falseCount };
+  }
+
+  restore(state: BooleanProfileState): void {
+    this.missing = state.missing;
+    this.trueCount = state.trueCount;
+    this.falseCount = state.falseCount;
   }
 
   toJSON(): BooleanProfileJson {
@@ -222,6 +268,20 @@ export class StringProfile {
     this.maxLength = Math.max(this.maxLength, other.maxLength);
   }
 
+  state(): StringProfileState {
+    const { count, missing, minLength, maxLength } = this;
+    return { kind: 'string', count, missing, minLength, maxLength, distinct: this.distinct.registers.slice() };
+  }
+
+  /** Continues from `state`, which must come from a profile with the same salt. */
+  restore(state: StringProfileState): void {
+    this.count = state.count;
+    this.missing = state.missing;
+    this.minLength = state.minLength;
+    this.maxLength = state.maxLength;
+    this.distinct.registers.set(state.distinct);
+  }
+
   toJSON(): StringProfileJson {
     const base = {
       type: 'string' as const,
@@ -264,6 +324,18 @@ export class TimestampProfile {
     this.maxMs = Math.max(this.maxMs, other.maxMs);
   }
 
+  state(): TimestampProfileState {
+    const { count, missing, minMs, maxMs } = this;
+    return { kind: 'timestamp', count, missing, minMs, maxMs };
+  }
+
+  restore(state: TimestampProfileState): void {
+    this.count = state.count;
+    this.missing = state.missing;
+    this.minMs = state.minMs;
+    this.maxMs = state.maxMs;
+  }
+
   toJSON(): TimestampProfileJson {
     const base = { type: 'timestamp' as const, count: this.count, missing: this.missing };
     if (this.count === 0 || this.pii) return base;
@@ -274,6 +346,64 @@ export class TimestampProfile {
 export type ColumnProfile = NumericProfile | CategoricalProfile | BooleanProfile | StringProfile | TimestampProfile;
 export type ColumnProfileJson =
   NumericProfileJson | CategoricalProfileJson | BooleanProfileJson | StringProfileJson | TimestampProfileJson;
+
+/**
+ * The running fields of each profile, so that a profile of one part of a file can be stored, read back elsewhere and
+ * merged exactly as if it had never left memory. `kind` tells which profile a state belongs to.
+ */
+export interface NumericProfileState {
+  readonly kind: 'numeric';
+  readonly missing: number;
+  readonly moments: MomentsState;
+  readonly sketch: QuantileSketchState;
+}
+
+export interface CategoricalProfileState {
+  readonly kind: 'categorical';
+  readonly count: number;
+  readonly missing: number;
+  readonly categories: ByteDictionary;
+  /** HyperLogLog registers, once the column has more than {@link MAX_TRACKED_CATEGORIES} values. */
+  readonly overflow?: Uint8Array;
+}
+
+export interface BooleanProfileState {
+  readonly kind: 'boolean';
+  readonly missing: number;
+  readonly trueCount: number;
+  readonly falseCount: number;
+}
+
+export interface StringProfileState {
+  readonly kind: 'string';
+  readonly count: number;
+  readonly missing: number;
+  readonly minLength: number;
+  readonly maxLength: number;
+  /** HyperLogLog registers. */
+  readonly distinct: Uint8Array;
+}
+
+export interface TimestampProfileState {
+  readonly kind: 'timestamp';
+  readonly count: number;
+  readonly missing: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+}
+
+export type ColumnProfileState =
+  NumericProfileState | CategoricalProfileState | BooleanProfileState | StringProfileState | TimestampProfileState;
+
+/** Restores `profile` from a state of the same kind; a state of another kind is an error. */
+export function restoreColumnProfile(profile: ColumnProfile, state: ColumnProfileState): void {
+  if (profile instanceof NumericProfile && state.kind === 'numeric') profile.restore(state);
+  else if (profile instanceof CategoricalProfile && state.kind === 'categorical') profile.restore(state);
+  else if (profile instanceof BooleanProfile && state.kind === 'boolean') profile.restore(state);
+  else if (profile instanceof StringProfile && state.kind === 'string') profile.restore(state);
+  else if (profile instanceof TimestampProfile && state.kind === 'timestamp') profile.restore(state);
+  else throw new Error(`A ${state.kind} profile state cannot restore a ${profile.constructor.name} profile.`);
+}
 
 /** Characters in a UTF-8 byte range: every byte that is not a continuation byte starts one. */
 function utf8Length(bytes: Uint8Array, start: number, end: number): number {

@@ -2,7 +2,7 @@
  * The data contract of CONTRACTS.md (`warden validate --contract`), validated with zod: unknown keys are errors, and
  * rules that make no sense for a type (a `min` on a categorical column) are rejected rather than ignored.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputError } from '../shared/errors';
 
 const columnBase = {

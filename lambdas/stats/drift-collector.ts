@@ -10,7 +10,7 @@
  */
 import { InputError } from '../shared/errors';
 import { ByteDictionary } from './byte-dictionary';
-import { readCsv, type CsvRow } from './csv';
+import { readCsv, type CsvHandler, type CsvRow } from './csv';
 import type { ColumnProfile, DatasetProfile } from './drift-profile';
 import { parseDecimal } from './number';
 
@@ -32,29 +32,49 @@ export interface ProfileOptions {
 
 /** Reads a whole CSV stream into a profile of the requested columns. */
 export async function profileCsv(source: AsyncIterable<Uint8Array>, options: ProfileOptions): Promise<DatasetProfile> {
-  const limit = options.categoryLimit ?? DEFAULT_CATEGORY_LIMIT;
-  let collectors: ColumnCollector[] = [];
-  const rows = await readCsv(
-    source,
-    {
-      header: (names) => {
-        collectors = (options.columns ?? names).map(
-          (name) =>
-            new ColumnCollector(
-              name,
-              columnIndex(names, name, options.source),
-              options.categorical?.has(name) ?? false,
-              limit,
-            ),
-        );
-      },
-      row: (row) => {
-        for (let k = 0; k < collectors.length; k++) collectors[k].add(row);
-      },
-    },
-    { source: options.source },
-  );
-  return { source: options.source, rows, columns: collectors.map((collector) => collector.finish()) };
+  const collector = new DatasetProfileCollector(options);
+  await readCsv(source, collector, { source: options.source });
+  return collector.profile();
+}
+
+/**
+ * The {@link CsvHandler} behind {@link profileCsv}, for callers that drive the parser themselves (e.g. to validate and
+ * profile a file in the same pass).
+ */
+export class DatasetProfileCollector implements CsvHandler {
+  private collectors: ColumnCollector[] = [];
+  private rows = 0;
+
+  constructor(private readonly options: ProfileOptions) {}
+
+  header(names: readonly string[]): void {
+    const { options } = this;
+    const limit = options.categoryLimit ?? DEFAULT_CATEGORY_LIMIT;
+    this.collectors = (options.columns ?? names).map(
+      (name) =>
+        new ColumnCollector(
+          name,
+          columnIndex(names, name, options.source),
+          options.categorical?.has(name) ?? false,
+          limit,
+        ),
+    );
+  }
+
+  row(row: CsvRow): void {
+    this.rows++;
+    const collectors = this.collectors;
+    for (let k = 0; k < collectors.length; k++) collectors[k].add(row);
+  }
+
+  /** The profile of the rows seen so far. */
+  profile(): DatasetProfile {
+    return {
+      source: this.options.source,
+      rows: this.rows,
+      columns: this.collectors.map((collector) => collector.finish()),
+    };
+  }
 }
 
 /**
@@ -160,7 +180,8 @@ class ColumnCollector {
   }
 }
 
-function sortedFromCategories(categories: ByteDictionary): Float64Array {
+/** The numbers a category dictionary counts, sorted ascending, each repeated by its count (ties in first-seen order). */
+export function sortedFromCategories(categories: ByteDictionary): Float64Array {
   const numbers = new Float64Array(categories.size);
   let total = 0;
   for (let id = 0; id < categories.size; id++) {

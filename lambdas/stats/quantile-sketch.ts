@@ -20,6 +20,30 @@ export const MAX_EXACT_DISTINCT = 1 << (EXACT_TABLE_BITS - 1);
 const CAPACITY_DECAY = 2 / 3;
 const MIN_LEVEL_CAPACITY = 8;
 
+/**
+ * Everything a sketch has seen, including its random generator, so that a sketch stored and read back answers and
+ * merges exactly as the original would have.
+ */
+export interface QuantileSketchState {
+  readonly k: number;
+  readonly count: number;
+  readonly random: number;
+  readonly compacted: boolean;
+  /** Weight-1 items not yet compacted, in arrival order. */
+  readonly level0: Float64Array;
+  /** `levels[h - 1]` holds the sorted items of weight 2^h. */
+  readonly levels: readonly Float64Array[];
+  /** Present while the sketch still counts distinct values exactly. */
+  readonly exact?: DistinctValueCountsState;
+}
+
+/** The occupied slots of the exact table: their positions matter, because iteration follows them. */
+export interface DistinctValueCountsState {
+  readonly slots: Uint32Array;
+  readonly values: Float64Array;
+  readonly counts: Float64Array;
+}
+
 export class QuantileSketch {
   /** Levels 1.. hold sorted items of weight 2^h; level 0 is an unsorted buffer of weight-1 items. */
   private levels: Float64Array[] = [EMPTY];
@@ -106,6 +130,37 @@ export class QuantileSketch {
       }
       return items[lo];
     });
+  }
+
+  state(): QuantileSketchState {
+    return {
+      k: this.k,
+      count: this.totalCount,
+      random: this.random,
+      compacted: this.compacted,
+      level0: this.level0.slice(0, this.level0Size),
+      levels: this.levels.slice(1).map((level) => level.slice()),
+      ...(this.exact === undefined ? {} : { exact: this.exact.state() }),
+    };
+  }
+
+  /** Continues from `state`, which must come from a sketch with the same k. */
+  restore(state: QuantileSketchState): void {
+    if (state.k !== this.k)
+      throw new Error(`A quantile sketch with k = ${state.k} cannot restore one with k = ${this.k}.`);
+    if (state.level0.length >= this.k) throw new Error('A quantile sketch state holds a full level 0.');
+    this.totalCount = state.count;
+    this.random = state.random;
+    this.compacted = state.compacted;
+    this.level0.set(state.level0);
+    this.level0Size = state.level0.length;
+    this.levels = [EMPTY, ...state.levels.map((level) => (level.length === 0 ? EMPTY : level.slice()))];
+    if (state.exact === undefined) {
+      this.exact = undefined;
+    } else {
+      this.exact = new DistinctValueCounts();
+      this.exact.restore(state.exact);
+    }
   }
 
   private sortedView(): { items: Float64Array; weights: Float64Array } {
@@ -221,6 +276,34 @@ class DistinctValueCounts {
     this.keys[slot] = key;
     this.counts[slot] = count;
     return true;
+  }
+
+  state(): DistinctValueCountsState {
+    const slots = new Uint32Array(this.size);
+    let n = 0;
+    for (let slot = 0; slot < this.keys.length; slot++) if (this.counts[slot] > 0) slots[n++] = slot;
+    return {
+      slots,
+      values: Float64Array.from(slots, (slot) => this.keys[slot]),
+      counts: Float64Array.from(slots, (slot) => this.counts[slot]),
+    };
+  }
+
+  /** Fills an empty table with the slots of `state`. */
+  restore(state: DistinctValueCountsState): void {
+    const { slots, values, counts } = state;
+    if (slots.length > MAX_EXACT_DISTINCT || values.length !== slots.length || counts.length !== slots.length) {
+      throw new Error('An exact quantile table state has inconsistent lengths.');
+    }
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
+      if (slot >= this.keys.length || this.counts[slot] > 0 || !(counts[i] > 0)) {
+        throw new Error('An exact quantile table state has an invalid slot.');
+      }
+      this.keys[slot] = values[i];
+      this.counts[slot] = counts[i];
+    }
+    this.size = slots.length;
   }
 
   forEach(visit: (value: number, count: number) => void): void {

@@ -7,10 +7,13 @@ import { InputError } from '../shared/errors';
 import {
   BooleanProfile,
   CategoricalProfile,
+  type ColumnProfile,
   type ColumnProfileJson,
+  type ColumnProfileState,
   NumericProfile,
   StringProfile,
   TimestampProfile,
+  restoreColumnProfile,
 } from './column-profile';
 import type { ColumnContract, DataContract } from './contract';
 import { ByteDictionary } from './byte-dictionary';
@@ -42,6 +45,36 @@ export interface ValidationReport {
 
 const EXAMPLE_MAX_CHARS = 200;
 
+/** One rule's count for one column and its first example. */
+export interface RuleCounterState {
+  readonly count: number;
+  readonly exampleRow: number;
+  readonly exampleValue?: string;
+}
+
+/** The rule counters and profile of one contract column present in the file. */
+export interface ColumnCheckState {
+  readonly typeErrors: RuleCounterState;
+  readonly nulls: RuleCounterState;
+  readonly belowMin: RuleCounterState;
+  readonly aboveMax: RuleCounterState;
+  readonly notAllowed: RuleCounterState;
+  readonly profile: ColumnProfileState;
+}
+
+/**
+ * Everything a validator has accumulated, so that the validator of one part of a file can be stored and merged with
+ * the others elsewhere (the Distributed Map of `validate-data`). The contract is not part of it: whoever restores a
+ * state supplies the contract, and a state whose checks do not fit that contract is refused.
+ */
+export interface DatasetValidatorState {
+  readonly salt: string;
+  readonly header: readonly string[];
+  readonly rows: number;
+  /** One per contract column present in the header, in contract order. */
+  readonly checks: readonly ColumnCheckState[];
+}
+
 /** Counts one rule's offending rows for one column and keeps the first example. */
 class RuleCounter {
   count = 0;
@@ -61,6 +94,17 @@ class RuleCounter {
       this.exampleValue = other.exampleValue;
     }
     this.count += other.count;
+  }
+
+  state(): RuleCounterState {
+    const { count, exampleRow, exampleValue } = this;
+    return exampleValue === undefined ? { count, exampleRow } : { count, exampleRow, exampleValue };
+  }
+
+  restore(state: RuleCounterState): void {
+    this.count = state.count;
+    this.exampleRow = state.exampleRow;
+    this.exampleValue = state.exampleValue;
   }
 
   toViolation(rule: ViolationRule, column: string, limit?: number): Violation {
@@ -88,7 +132,7 @@ abstract class ColumnCheck {
     this.nullable = contract.nullable !== false;
   }
 
-  abstract get profile(): { missing: number; toJSON(): ColumnProfileJson };
+  abstract get profile(): ColumnProfile;
 
   accept(row: CsvRow): void {
     const field = this.field;
@@ -111,6 +155,26 @@ abstract class ColumnCheck {
   }
 
   abstract merge(other: ColumnCheck): void;
+
+  state(): ColumnCheckState {
+    return {
+      typeErrors: this.typeErrors.state(),
+      nulls: this.nulls.state(),
+      belowMin: this.belowMin.state(),
+      aboveMax: this.aboveMax.state(),
+      notAllowed: this.notAllowed.state(),
+      profile: this.profile.state(),
+    };
+  }
+
+  restore(state: ColumnCheckState): void {
+    this.typeErrors.restore(state.typeErrors);
+    this.nulls.restore(state.nulls);
+    this.belowMin.restore(state.belowMin);
+    this.aboveMax.restore(state.aboveMax);
+    this.notAllowed.restore(state.notAllowed);
+    restoreColumnProfile(this.profile, state.profile);
+  }
 
   violations(rows: number): Violation[] {
     const { name } = this.contract;
@@ -332,6 +396,29 @@ export class DatasetValidator implements CsvHandler {
   merge(other: DatasetValidator): void {
     this.dataRows += other.dataRows;
     this.checks.forEach((check, i) => check.merge(other.checks[i] as never));
+  }
+
+  state(): DatasetValidatorState {
+    return {
+      salt: this.salt,
+      header: [...this.columnNames],
+      rows: this.dataRows,
+      checks: this.checks.map((check) => check.state()),
+    };
+  }
+
+  /** A validator that continues from `state` under `contract` (the contract the state was built with). */
+  static fromState(contract: DataContract, state: DatasetValidatorState): DatasetValidator {
+    const validator = new DatasetValidator(contract, { piiSalt: state.salt });
+    validator.header(state.header);
+    if (validator.checks.length !== state.checks.length) {
+      throw new Error(
+        `A validator state with ${state.checks.length} column checks does not fit a contract that checks ${validator.checks.length} of its columns.`,
+      );
+    }
+    validator.dataRows = state.rows;
+    validator.checks.forEach((check, i) => check.restore(state.checks[i]));
+    return validator;
   }
 
   report(): ValidationReport {

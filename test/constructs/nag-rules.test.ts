@@ -45,7 +45,9 @@ describe('Warden nag rules', () => {
   it('GlobalTableDeletionProtection', () => {
     expect(rule('GlobalTableDeletionProtection')(compliantTable())).toBe(NagRuleCompliance.COMPLIANT);
     expect(
-      rule('GlobalTableDeletionProtection')(globalTable({ pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } })),
+      rule('GlobalTableDeletionProtection')(
+        globalTable({ pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true } }),
+      ),
     ).toBe(NagRuleCompliance.NON_COMPLIANT);
   });
 

@@ -25,7 +25,13 @@ describe('remediation state machine', () => {
       'RemediationSucceeded',
     ]);
     expect(aws.lambdaPayloads('decide-remediation')).toEqual([
-      { alarmName: 'warden-credit-drift-income', region: 'eu-west-1', correlationId: EVENT_ID, state: 'ALARM' },
+      {
+        alarmName: 'warden-credit-drift-income',
+        region: 'eu-west-1',
+        correlationId: EVENT_ID,
+        state: 'ALARM',
+        at: '2024-06-02T10:15:00Z',
+      },
     ]);
     expect(aws.lambdaPayloads('start-regional-deployment')).toEqual([
       {

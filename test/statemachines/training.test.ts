@@ -87,6 +87,7 @@ describe('training state machine', () => {
         key: `evaluation/${String(job.TrainingJobName)}/`,
         correlationId: CORRELATION_ID,
         trainingJobName: job.TrainingJobName,
+        columns: ['label', 'age', 'income', 'sex'],
       },
     ]);
     expect(aws.sagemakerCalls('createModelPackage')).toEqual([
@@ -222,6 +223,7 @@ describe('training state machine', () => {
             baselineKey: 'baselines/corr-0001/profile.json',
             trainS3Uri: 's3://warden-credit-artifacts/datasets/corr-0001/train/',
             holdoutS3Uri: 's3://warden-credit-artifacts/datasets/corr-0001/holdout/',
+            columns: ['label', 'age', 'income', 'sex'],
           };
         },
       },

@@ -273,7 +273,9 @@ describe('Moments', () => {
 describe('mean under catastrophic cancellation', () => {
   it('keeps the exact result when large terms cancel down to a tiny remainder', () => {
     // Found by the property above: a compensated (Neumaier) sum returns 0 here, an error of 100 %.
-    const values = [-999999999999.9978, -999999999999.9977, 999999999999.9978, 999999999999.9977, -1.0000000000000001e-60];
+    const values = [
+      -999999999999.9978, -999999999999.9977, 999999999999.9978, 999999999999.9977, -1.0000000000000001e-60,
+    ];
     const moments = new Moments();
     for (const value of values) moments.add(value);
     expect(moments.mean).toBe(-1.0000000000000001e-60 / 5);

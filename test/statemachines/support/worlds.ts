@@ -82,6 +82,7 @@ export function trainingLambdas(): Partial<Record<HandlerName, Handler>> {
       baselineKey: `baselines/${String(payload.correlationId)}/profile.json`,
       trainS3Uri: `s3://warden-credit-artifacts/datasets/${String(payload.correlationId)}/train/`,
       holdoutS3Uri: `s3://warden-credit-artifacts/datasets/${String(payload.correlationId)}/holdout/`,
+      columns: ['label', 'age', 'income', 'sex'],
       violations: [],
     }),
     'check-bias': (payload) => ({
