@@ -8,6 +8,7 @@ import { BiasCounts, type BiasSpec } from '../../lambdas/stats/bias-counts';
 import { biasReport, resolveBiasThresholds } from '../../lambdas/stats/bias';
 import { parseCsv } from '../../lambdas/stats/csv';
 import { InputError } from '../../lambdas/shared/errors';
+import { seededRandom as mulberry32 } from '../support/random';
 
 type Row = Record<string, string>;
 type Metrics = Record<string, number>;
@@ -152,18 +153,6 @@ function naiveBias(all: Row[], spec: BiasSpec): NaiveResult | undefined {
   };
   if (spec.group !== undefined) posttraining.CDDPL = conditional(yHat);
   return { pretraining, posttraining };
-}
-
-/** Deterministic generator so a failing case is reproduced from its seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Shape {

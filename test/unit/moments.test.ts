@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { Moments } from '../../lambdas/stats/moments';
+import { seededRandom } from '../support/random';
 
 const doubleView = new DataView(new ArrayBuffer(8));
 
@@ -91,18 +92,6 @@ function momentsOf(values: readonly number[]): Moments {
   const moments = new Moments();
   for (const x of values) moments.add(x);
   return moments;
-}
-
-/** mulberry32: a small seeded generator, so the large data sets are reproducible. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {

@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { DEFAULT_SKETCH_K, MAX_EXACT_DISTINCT, QuantileSketch } from '../../lambdas/stats/quantile-sketch';
+import { seededRandom } from '../support/random';
 
 /** numpy.quantile(values, q) with the default method 'linear', including numpy's two-sided `_lerp`. */
 function numpyLinear(sorted: ArrayLike<number>, q: number): number {
@@ -57,17 +58,6 @@ function sketchOf(values: ArrayLike<number>, seed?: number): QuantileSketch {
 
 function sortedCopy(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(values).sort();
-}
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const N = 200_000;

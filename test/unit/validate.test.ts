@@ -15,6 +15,7 @@ import { type DataContract, parseContract, parseContractText } from '../../lambd
 import { parseCsv } from '../../lambdas/stats/csv';
 import { toContractJson } from '../../lambdas/stats/json';
 import { DatasetValidator, type ValidationReport, type Violation } from '../../lambdas/stats/validate';
+import { seededRandom } from '../support/random';
 
 function validate(csv: string, contract: unknown, piiSalt = 'test-salt'): ValidationReport {
   const validator = new DatasetValidator(parseContract(contract), { piiSalt });
@@ -24,17 +25,6 @@ function validate(csv: string, contract: unknown, piiSalt = 'test-salt'): Valida
 
 function violation(report: ValidationReport, rule: string, column?: string): Violation | undefined {
   return report.violations.find((v) => v.rule === rule && v.column === column);
-}
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('DatasetValidator: one hand-computed case per rule', () => {

@@ -1,4 +1,7 @@
 /** Datasets and contracts the handler tests share: small, generated from a seed, with the CSV features that bite. */
+import { seededRandom } from '../../support/random';
+
+export { seededRandom };
 
 export const CONTRACT = {
   name: 'credit-applications',
@@ -14,17 +17,6 @@ export const CONTRACT = {
     { name: 'approved', type: 'categorical', allowed: ['0', '1'] },
   ],
 };
-
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface DatasetOptions {
   readonly rows: number;
