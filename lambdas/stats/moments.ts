@@ -5,7 +5,8 @@
  * Welford's running M2, and two partial results combine with Chan et al.'s pairwise formula, so a file split into
  * parts yields the single-pass numbers. Welford runs on the values minus a shift that follows the data (the first value,
  * then the running mean at every power-of-two count): a running mean far from zero relative to the spread (epoch
- * seconds, ids) would otherwise round away the digits the variance is made of.
+ * seconds, ids) would otherwise round away the digits the variance is made of. The deviations are also multiplied
+ * by a power of two that keeps them far from underflow and overflow, so spreads of 1e-160 or 1e+200 keep full precision.
  */
 import { ExactSum, type ExactSumState } from './exact-sum';
 
@@ -16,8 +17,18 @@ export interface MomentsState {
   readonly max: number;
   readonly sum: ExactSumState;
   readonly shift: number;
-  readonly shiftedMean: number;
-  readonly m2: number;
+  readonly scale: number;
+  readonly scaledMean: number;
+  readonly scaledM2: number;
+}
+
+/** Scaled deviations are kept within [TINY, HUGE] so their squares neither underflow nor overflow. */
+const TINY = 2 ** -300;
+const HUGE = 2 ** 300;
+
+/** The power of two that brings `magnitude` to about 1 (within the exponents that stay exact). */
+function scaleFor(magnitude: number): number {
+  return 2 ** Math.min(1000, Math.max(-1000, -Math.floor(Math.log2(magnitude))));
 }
 
 export class Moments {
@@ -26,18 +37,23 @@ export class Moments {
   max = -Infinity;
   private readonly sum = new ExactSum();
   private shift = 0;
-  /** Running mean of `x − shift`. */
-  private shiftedMean = 0;
-  private m2 = 0;
+  /** Power of two that Welford's deviations are multiplied by (exact, so it changes no rounding). */
+  private scale = 1;
+  /** Running mean of `(x − shift) · scale`. */
+  private scaledMean = 0;
+  /** Σ of squared deviations from the running mean, in scaled units (M2 · scale²). */
+  private scaledM2 = 0;
 
   add(x: number): void {
     if (this.count === 0) this.shift = x;
     this.count++;
     this.sum.add(x);
     const y = x - this.shift;
-    const delta = y - this.shiftedMean;
-    this.shiftedMean += delta / this.count;
-    this.m2 += delta * (y - this.shiftedMean);
+    this.fitScale(Math.abs(y));
+    const z = y * this.scale;
+    const delta = z - this.scaledMean;
+    this.scaledMean += delta / this.count;
+    this.scaledM2 += delta * (z - this.scaledMean);
     if ((this.count & (this.count - 1)) === 0) this.recenter();
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
@@ -47,13 +63,27 @@ export class Moments {
     if (other.count === 0) return;
     if (this.count === 0) {
       this.shift = other.shift;
-      this.shiftedMean = other.shiftedMean;
-      this.m2 = other.m2;
+      this.scale = other.scale;
+      this.scaledMean = other.scaledMean;
+      this.scaledM2 = other.scaledM2;
     } else {
+      // The smaller scale belongs to the larger deviations; moving both sides to it cannot overflow. The distance
+      // between the two shifts is a deviation too and may need a larger or smaller scale than either side has.
+      let scale = Math.min(this.scale, other.scale);
+      const distance = Math.abs(other.shift - this.shift);
+      if (distance !== 0 && Number.isFinite(distance)) {
+        const fitted = scaleFor(distance);
+        if (distance * scale > HUGE) scale = Math.min(scale, fitted);
+        else if (distance * scale < TINY && this.roomFor(fitted) && other.roomFor(fitted)) scale = fitted;
+      }
+      this.rescale(scale);
+      const factor = scale / other.scale;
+      const otherMean = other.scaledMean * factor;
+      const otherM2 = other.scaledM2 * factor * factor;
       const count = this.count + other.count;
-      const delta = other.shift - this.shift + (other.shiftedMean - this.shiftedMean);
-      this.m2 += other.m2 + (delta * delta * this.count * other.count) / count;
-      this.shiftedMean += (delta * other.count) / count;
+      const delta = (other.shift - this.shift) * scale + (otherMean - this.scaledMean);
+      this.scaledM2 += otherM2 + (delta * delta * this.count * other.count) / count;
+      this.scaledMean += (delta * other.count) / count;
     }
     this.sum.merge(other.sum);
     this.count += other.count;
@@ -69,17 +99,17 @@ export class Moments {
 
   /** Sample standard deviation (n − 1, as pandas `describe`); NaN below two values. */
   get sampleStd(): number {
-    return this.count < 2 ? NaN : Math.sqrt(Math.max(0, this.m2) / (this.count - 1));
+    return this.count < 2 ? NaN : Math.sqrt(Math.max(0, this.scaledM2) / (this.count - 1)) / this.scale;
   }
 
   /** Population standard deviation (n); NaN when empty. */
   get populationStd(): number {
-    return this.count === 0 ? NaN : Math.sqrt(Math.max(0, this.m2) / this.count);
+    return this.count === 0 ? NaN : Math.sqrt(Math.max(0, this.scaledM2) / this.count) / this.scale;
   }
 
   state(): MomentsState {
-    const { count, min, max, shift, shiftedMean, m2 } = this;
-    return { count, min, max, sum: this.sum.state(), shift, shiftedMean, m2 };
+    const { count, min, max, shift, scale, scaledMean, scaledM2 } = this;
+    return { count, min, max, sum: this.sum.state(), shift, scale, scaledMean, scaledM2 };
   }
 
   restore(state: MomentsState): void {
@@ -88,14 +118,42 @@ export class Moments {
     this.max = state.max;
     this.sum.restore(state.sum);
     this.shift = state.shift;
-    this.shiftedMean = state.shiftedMean;
-    this.m2 = state.m2;
+    this.scale = state.scale;
+    this.scaledMean = state.scaledMean;
+    this.scaledM2 = state.scaledM2;
+  }
+
+  /**
+   * Keeps a new deviation's scaled size within [TINY, HUGE]: always scaling down before an overflow; scaling up
+   * only while what has accumulated is no larger than the new deviation, since a tiny deviation next to large ones
+   * contributes nothing representable anyway.
+   */
+  private fitScale(deviation: number): void {
+    if (deviation === 0 || !Number.isFinite(deviation)) return;
+    const scaled = deviation * this.scale;
+    if (scaled <= HUGE && scaled >= TINY) return;
+    const target = scaleFor(deviation);
+    if (scaled > HUGE || this.roomFor(target)) this.rescale(target);
+  }
+
+  /** Whether moving to `scale` keeps what has accumulated at most about 1 in scaled units. */
+  private roomFor(scale: number): boolean {
+    const factor = scale / this.scale;
+    return Math.abs(this.scaledMean) * factor <= 1 && this.scaledM2 * factor * factor <= 1;
+  }
+
+  private rescale(scale: number): void {
+    if (scale === this.scale) return;
+    const factor = scale / this.scale;
+    this.scaledMean *= factor;
+    this.scaledM2 = this.scaledM2 * factor * factor;
+    this.scale = scale;
   }
 
   /** Moves the shift onto the running mean; M2 does not depend on it. */
   private recenter(): void {
-    const shift = this.shift + this.shiftedMean;
-    this.shiftedMean -= shift - this.shift;
+    const shift = this.shift + this.scaledMean / this.scale;
+    this.scaledMean -= (shift - this.shift) * this.scale;
     this.shift = shift;
   }
 }

@@ -196,8 +196,9 @@ const MomentsJson = z.strictObject({
   max: Num,
   sum: z.array(Num),
   shift: Num,
-  shiftedMean: Num,
-  m2: Num,
+  scale: Num,
+  scaledMean: Num,
+  scaledM2: Num,
 });
 
 const SketchJson = z.strictObject({
@@ -261,8 +262,9 @@ function encodeMoments(state: MomentsState): object {
     max: encodeNumber(state.max),
     sum: state.sum.map(encodeNumber),
     shift: encodeNumber(state.shift),
-    shiftedMean: encodeNumber(state.shiftedMean),
-    m2: encodeNumber(state.m2),
+    scale: encodeNumber(state.scale),
+    scaledMean: encodeNumber(state.scaledMean),
+    scaledM2: encodeNumber(state.scaledM2),
   };
 }
 

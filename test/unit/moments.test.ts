@@ -71,17 +71,22 @@ function exactMean(values: readonly number[]): number {
  */
 function twoPassSampleStd(values: readonly number[]): number {
   const mean = exactMean(values);
+  // Deviations scaled by a power of two (exact) so their squares stay normal numbers even for subnormal data.
+  const largest = Math.max(...values.map((x) => Math.abs(x - mean)));
+  const scale = largest === 0 ? 1 : 2 ** Math.min(1000, Math.max(-1000, -Math.floor(Math.log2(largest))));
   let squares = 0;
   let compensation = 0;
   for (const x of values) {
-    const square = (x - mean) ** 2;
+    const square = ((x - mean) * scale) ** 2;
     const t = squares + square;
     compensation += Math.abs(squares) >= square ? squares - t + square : square - t + squares;
     squares = t;
   }
   const residual = exactSum(values) - BigInt(values.length) * toFixedPoint(mean);
-  const deviationSum = ratioToNumber(residual, 1n, -1074);
-  return Math.sqrt((squares + compensation - (deviationSum * deviationSum) / values.length) / (values.length - 1));
+  const deviationSum = ratioToNumber(residual, 1n, -1074) * scale;
+  return (
+    Math.sqrt((squares + compensation - (deviationSum * deviationSum) / values.length) / (values.length - 1)) / scale
+  );
 }
 
 function relativeError(actual: number, expected: number): number {
@@ -268,5 +273,39 @@ describe('mean under catastrophic cancellation', () => {
     const moments = new Moments();
     for (const value of values) moments.add(value);
     expect(moments.mean).toBe(-1.0000000000000001e-60 / 5);
+  });
+});
+
+describe('standard deviation at the ends of the double range', () => {
+  const twoPoint = (a: number, b: number) => {
+    const moments = new Moments();
+    moments.add(a);
+    moments.add(b);
+    return moments.sampleStd;
+  };
+
+  it('keeps full precision when the squared deviations would underflow', () => {
+    // Found by the merge property: without scaling, (1.35e-161)² is subnormal and the std is 2.7 % off.
+    const x = 1.3520513635260358e-161;
+    expect(Math.abs(twoPoint(0, x) - x / Math.SQRT2) / (x / Math.SQRT2)).toBeLessThan(1e-15);
+  });
+
+  it('keeps full precision when the squared deviations would overflow', () => {
+    const x = 1e200;
+    expect(Math.abs(twoPoint(-x, x) - x * Math.SQRT2) / (x * Math.SQRT2)).toBeLessThan(1e-15);
+  });
+
+  it('merges parts that were scaled differently', () => {
+    const tiny = new Moments();
+    tiny.add(0);
+    tiny.add(1e-161);
+    const large = new Moments();
+    large.add(1);
+    large.add(3);
+    tiny.merge(large);
+    const values = [0, 1e-161, 1, 3];
+    const mean = 1;
+    const expected = Math.sqrt(values.reduce((total, v) => total + (v - mean) ** 2, 0) / 3);
+    expect(Math.abs(tiny.sampleStd - expected) / expected).toBeLessThan(1e-15);
   });
 });
