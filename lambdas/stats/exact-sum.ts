@@ -9,13 +9,16 @@
 export type ExactSumState = readonly number[];
 
 export class ExactSum {
-  private partials: number[] = [];
+  /** Non-overlapping partials in increasing magnitude; only the first `size` are in use. */
+  private partials = new Float64Array(4);
+  private size = 0;
 
   add(value: number): void {
     let x = value;
     let kept = 0;
     const partials = this.partials;
-    for (let j = 0; j < partials.length; j++) {
+    const size = this.size;
+    for (let j = 0; j < size; j++) {
       let y = partials[j];
       if (Math.abs(x) < Math.abs(y)) {
         const swap = x;
@@ -27,27 +30,29 @@ export class ExactSum {
       if (low !== 0) partials[kept++] = low;
       x = high;
     }
-    partials.length = kept;
-    partials.push(x);
+    if (kept === partials.length) this.grow();
+    this.partials[kept] = x;
+    this.size = kept + 1;
   }
 
   state(): ExactSumState {
-    return [...this.partials];
+    return Array.from(this.partials.subarray(0, this.size));
   }
 
   restore(state: ExactSumState): void {
-    this.partials = [...state];
+    this.partials = Float64Array.from(state.length > 0 ? state : [0]);
+    this.size = state.length;
   }
 
   /** Adds another partial sum exactly. */
   merge(other: ExactSum): void {
-    for (const partial of other.partials) this.add(partial);
+    for (let j = 0; j < other.size; j++) this.add(other.partials[j]);
   }
 
   /** The exact sum, correctly rounded to the nearest double (ties to even). */
   get value(): number {
     const partials = this.partials;
-    let n = partials.length;
+    let n = this.size;
     if (n === 0) return 0;
     let high = partials[--n];
     let low = 0;
@@ -65,5 +70,11 @@ export class ExactSum {
       if (y === x - high) high = x;
     }
     return high;
+  }
+
+  private grow(): void {
+    const grown = new Float64Array(this.partials.length * 2);
+    grown.set(this.partials);
+    this.partials = grown;
   }
 }
