@@ -7,7 +7,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { grantKeyUse, grantObjectRead, grantObjectWrite } from './grants';
+import { grantKeyUse, grantObjectRead, grantObjectWrite, grantPutEvents } from './grants';
 import { grantLedgerAccess } from './ledger-access';
 import { lineageTableName } from './lineage-store';
 import { DEFAULTS, type DriftSettings } from './settings';
@@ -90,12 +90,7 @@ export class DriftMonitor extends Construct {
         conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
       }),
     );
-    fn.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['events:PutEvents'],
-        resources: [Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' })],
-      }),
-    );
+    grantPutEvents(fn.function);
     this.function = fn.function;
 
     this.schedule = new scheduler.Schedule(this, 'Schedule', {

@@ -37,25 +37,10 @@ export class DataQualityGate extends Construct {
 
   constructor(scope: Construct, id: string, props: DataQualityGateProps) {
     super(scope, id);
-    const fn = new WardenFunction(this, 'Function', {
-      ...props.functionDefaults,
-      handler: 'validate-data',
-      encryptionKey: props.encryptionKey,
-      memorySize: 2048,
-      timeout: Duration.minutes(15),
-      environment: {
-        WARDEN_MODEL_NAME: props.modelName,
-        WARDEN_ARTIFACTS_BUCKET: props.artifactsBucket.bucketName,
-        WARDEN_CONTRACT: JSON.stringify(checkedContract(props.contract, props.modelName)),
-        WARDEN_SPLIT: JSON.stringify({ label: props.labelColumn }),
-        WARDEN_EVENT_BUS: 'default',
-      },
+    this.function = gateFunction(this, 'validate-data', props, {
+      WARDEN_CONTRACT: JSON.stringify(checkedContract(props.contract, props.modelName)),
+      WARDEN_SPLIT: JSON.stringify({ label: props.labelColumn }),
     });
-    grantPutEvents(fn.function);
-    grantObjectRead(props.dataBucket, fn.function, `incoming/${props.modelName}/*`);
-    grantObjectRead(props.artifactsBucket, fn.function);
-    grantObjectWrite(props.artifactsBucket, fn.function);
-    this.function = fn.function;
   }
 }
 
@@ -70,32 +55,47 @@ export class BiasGate extends Construct {
   constructor(scope: Construct, id: string, props: BiasGateProps) {
     super(scope, id);
     const { settings } = props;
-    const fn = new WardenFunction(this, 'Function', {
-      ...props.functionDefaults,
-      handler: 'check-bias',
-      encryptionKey: props.encryptionKey,
-      memorySize: 2048,
-      timeout: Duration.minutes(15),
-      environment: {
-        WARDEN_MODEL_NAME: props.modelName,
-        WARDEN_ARTIFACTS_BUCKET: props.artifactsBucket.bucketName,
-        WARDEN_BIAS: JSON.stringify({
-          label: settings.label,
-          facet: settings.facet,
-          facetValue: settings.facetValue,
-          positive: settings.positive ?? '1',
-          prediction: settings.prediction ?? 'prediction',
-          group: settings.group,
-          thresholds: settings.thresholds,
-          mode: settings.mode ?? GateMode.FAIL,
-        }),
-        WARDEN_EVENT_BUS: 'default',
-      },
+    this.function = gateFunction(this, 'check-bias', props, {
+      WARDEN_BIAS: JSON.stringify({
+        label: settings.label,
+        facet: settings.facet,
+        facetValue: settings.facetValue,
+        positive: settings.positive ?? '1',
+        prediction: settings.prediction ?? 'prediction',
+        group: settings.group,
+        thresholds: settings.thresholds,
+        mode: settings.mode ?? GateMode.FAIL,
+      }),
     });
-    grantPutEvents(fn.function);
-    grantObjectRead(props.dataBucket, fn.function, `incoming/${props.modelName}/*`);
-    grantObjectRead(props.artifactsBucket, fn.function);
-    grantObjectWrite(props.artifactsBucket, fn.function);
-    this.function = fn.function;
   }
+}
+
+/**
+ * A gate's function: up to 15 minutes and 2 GiB for a one-pass read of a dataset, reading the family's uploads and
+ * the artifacts, writing reports and splits, and publishing its `warden` events.
+ */
+function gateFunction(
+  scope: Construct,
+  handler: 'validate-data' | 'check-bias',
+  props: GateProps,
+  environment: Record<string, string>,
+): lambda.IFunction {
+  const fn = new WardenFunction(scope, 'Function', {
+    ...props.functionDefaults,
+    handler,
+    encryptionKey: props.encryptionKey,
+    memorySize: 2048,
+    timeout: Duration.minutes(15),
+    environment: {
+      WARDEN_MODEL_NAME: props.modelName,
+      WARDEN_ARTIFACTS_BUCKET: props.artifactsBucket.bucketName,
+      WARDEN_EVENT_BUS: 'default',
+      ...environment,
+    },
+  }).function;
+  grantPutEvents(fn);
+  grantObjectRead(props.dataBucket, fn, `incoming/${props.modelName}/*`);
+  grantObjectRead(props.artifactsBucket, fn);
+  grantObjectWrite(props.artifactsBucket, fn);
+  return fn;
 }

@@ -8,7 +8,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { BiasGate, DataQualityGate } from './gates';
-import { grantKeyUse, grantObjectRead } from './grants';
+import { grantKeyUse, grantObjectRead, grantPutEvents } from './grants';
 import { LineageStore } from './lineage-store';
 import { acknowledge } from './nag/acknowledge';
 import { defaultBusArn, keyAliasArn, names, stateMachineArn } from './naming';
@@ -306,12 +306,7 @@ export class Warden extends Construct {
     const fn = wardenFunction.function;
     this.lineage.grantLineageReadWrite(fn);
     this.lineage.grantAuditAppend(fn);
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['events:PutEvents'],
-        resources: [defaultBusArn(this, Stack.of(this).region)],
-      }),
-    );
+    grantPutEvents(fn);
     return wardenFunction;
   }
 }
