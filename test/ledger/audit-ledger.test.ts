@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { verifyChain, type AuditEntry } from '../../lambdas/ledger/audit-chain';
 import { AuditLedger } from '../../lambdas/ledger/audit-ledger';
 import { InputError } from '../../lambdas/shared/errors';
-import { createAuditTable, startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local';
+import { createAuditTable, startDynamoDbLocal, type DynamoDbLocal } from '../../local/emulators/dynamodb-local';
 
 const TABLE = 'warden-audit';
 let db: DynamoDbLocal;

@@ -1,7 +1,7 @@
 /** The DynamoDB Local test support: a missing Java runtime is one clear sentence, not a spawn stack trace. */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDynamoDbLocal } from '../support/dynamodb-local';
+import { startDynamoDbLocal } from '../../local/emulators/dynamodb-local';
 
 describe('startDynamoDbLocal', () => {
   it('says how to install Java when there is none', async () => {

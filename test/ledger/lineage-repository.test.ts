@@ -2,7 +2,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { LineageConflictError, LineageRepository } from '../../lambdas/ledger/lineage-repository';
 import { InputError } from '../../lambdas/shared/errors';
-import { createLineageTable, startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local';
+import { createLineageTable, startDynamoDbLocal, type DynamoDbLocal } from '../../local/emulators/dynamodb-local';
 
 const TABLE = 'warden-lineage';
 const SHA_A = 'a'.repeat(64);

@@ -2,7 +2,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { RemediationBrakes, type BrakeSettings } from '../../lambdas/ledger/remediation-brakes';
 import { InputError } from '../../lambdas/shared/errors';
-import { createLineageTable, startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local';
+import { createLineageTable, startDynamoDbLocal, type DynamoDbLocal } from '../../local/emulators/dynamodb-local';
 
 const TABLE = 'warden-lineage';
 const SETTINGS: BrakeSettings = { cooldownMinutes: 30, dailyCap: 3, suggestOnly: false, lockSeconds: 600 };

@@ -11,8 +11,8 @@ import {
   createLineageTable,
   startDynamoDbLocal,
   type DynamoDbLocal,
-} from '../../support/dynamodb-local';
-import { startLocalS3, type LocalS3 } from '../../support/s3-local';
+} from '../../../local/emulators/dynamodb-local';
+import { startLocalS3, type LocalS3 } from '../../../local/emulators/s3';
 
 export const ARTIFACTS = 'warden-artifacts';
 export const DATA = 'warden-data';
