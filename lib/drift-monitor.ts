@@ -98,7 +98,11 @@ export class DriftMonitor extends Construct {
       description: `Warden drift check of ${props.endpointName}`,
       key: props.encryptionKey,
       target: new InvokeFunctionTarget(fn.function, {
-        input: scheduler.ScheduleTargetInput.fromObject({ endpointName: props.endpointName }),
+        // The window ends at the scheduled time, not when the invocation happens to run (retries, delays).
+        input: scheduler.ScheduleTargetInput.fromObject({
+          endpointName: props.endpointName,
+          at: scheduler.ContextAttribute.scheduledTime,
+        }),
         deadLetterQueue: fn.deadLetterQueue,
         retryAttempts: 2,
         maxEventAge: period,

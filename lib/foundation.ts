@@ -8,12 +8,15 @@ import { acknowledge, acknowledgeWildcardResource } from './nag/acknowledge';
 import { keyAliasArn, names } from './naming';
 import { AccessLogsBucket, SecureBucket } from './secure-bucket';
 
+/** What the serving regions need from the primary region's artifacts bucket. */
+const REPLICATED_PREFIXES = ['models/', 'baselines/'];
+
 export interface WardenFoundationProps {
   /** Create the data bucket that datasets are uploaded to (`incoming/<model>/…`): the control-plane region only. */
   readonly withDataBucket?: boolean;
   /**
-   * Regions whose artifacts buckets receive a replica of every model artifact (`models/` prefix), each encrypted
-   * with that region's Warden key. @default none
+   * Regions whose artifacts buckets receive a replica of every model artifact and baseline profile (`models/` and
+   * `baselines/`), each encrypted with that region's Warden key. @default none
    */
   readonly replicateModelsTo?: string[];
   /** How long data capture files are kept. @default Duration.days(30) */
@@ -118,17 +121,18 @@ export class WardenFoundation extends Construct {
     );
     const existing =
       (cfn.replicationConfiguration as s3.CfnBucket.ReplicationConfigurationProperty | undefined)?.rules ?? [];
+    // Models for the region's endpoints; baselines for its drift monitor, which compares capture with them.
     const rules = [
       ...(existing as s3.CfnBucket.ReplicationRuleProperty[]),
-      {
-        id: `models-to-${region}`,
+      ...REPLICATED_PREFIXES.map((prefix, index) => ({
+        id: `${prefix.slice(0, -1)}-to-${region}`,
         status: 'Enabled',
-        priority: (existing as unknown[]).length + 1,
-        filter: { prefix: 'models/' },
+        priority: (existing as unknown[]).length + index + 1,
+        filter: { prefix },
         deleteMarkerReplication: { status: 'Disabled' },
         sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
         destination: { bucket: destinationArn, encryptionConfiguration: { replicaKmsKeyId: replicaKey } },
-      },
+      })),
     ];
     cfn.replicationConfiguration = { role: role.roleArn, rules };
   }

@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit';
 import { registerBias } from './commands/bias';
 import { registerDrift } from './commands/drift';
+import { registerEvents } from './commands/events';
+import { registerLocal } from './commands/local-run';
 import { registerValidate } from './commands/validate';
 
 const program = new Command('warden')
@@ -19,6 +21,8 @@ registerValidate(program);
 registerBias(program);
 registerDrift(program);
 registerAudit(program);
+registerEvents(program);
+registerLocal(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {

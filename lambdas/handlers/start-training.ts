@@ -2,7 +2,8 @@
  * `start-training`: turns a trigger into one execution of the training state machine (docs/wiring.md).
  *
  * - S3 `Object Created` under `incoming/<model>/` (EventBridge notifications of the data bucket): trains on that
- *   object.
+ *   object, except under `incoming/<model>/fresh/`: labelled data staged there waits for the next retrain (a drift
+ *   remediation) instead of starting one per upload.
  * - `Warden Retrain Requested`: trains on the event's dataset, or else on the newest object under `incoming/<model>/`
  *   of `WARDEN_DATA_BUCKET`.
  *
@@ -60,6 +61,10 @@ export const handler = wardenHandler(
     if (event.source === 'aws.s3') {
       const location = { bucket: event.detail.bucket.name, key: event.detail.object.key };
       requireIncoming(cfg, location);
+      if (location.key.startsWith(freshPrefix(cfg))) {
+        logger.info('staged for the next retrain', { key: location.key });
+        return { started: false, reason: 'staged for the next retrain', request: undefined };
+      }
       const info = await headObject(s3, location);
       etag = event.detail.object.etag ?? info.etag;
       request = { ...location, sizeBytes: event.detail.object.size ?? info.size, correlationId: event.id };
@@ -99,6 +104,11 @@ export const handler = wardenHandler(
   },
   (event) => (event.source === 'warden' ? event.detail.correlationId : event.id),
 );
+
+/** Where labelled data waits for the next retrain: `incoming/<model>/fresh/`. */
+function freshPrefix(cfg: WardenConfig): string {
+  return `incoming/${cfg.modelName}/fresh/`;
+}
 
 function requireIncoming(cfg: WardenConfig, location: ObjectLocation): void {
   if (!location.key.startsWith(`incoming/${cfg.modelName}/`)) {

@@ -17,11 +17,35 @@ export interface CommandSender {
 
 type Factory = (region: string) => CommandSender;
 
-const overrides = new Map<AwsService, Factory>();
+interface Registry {
+  readonly overrides: Map<AwsService, Factory>;
+  /** Bumped by every override change, so each module copy drops the clients it cached before. */
+  version: number;
+}
+
+/**
+ * Overrides live on the global object under a registered symbol, not in module state: the local runtime runs the
+ * bundled handlers (each with its own copy of this module and of the SDK) in its own process, and one
+ * `overrideAwsClients` call must reach all of them. Clients stay per module copy, made with that copy's SDK.
+ */
+const REGISTRY = Symbol.for('cdk-ml-warden.aws-clients');
+
 const clients = new Map<string, unknown>();
+let clientsVersion = -1;
+
+function registry(): Registry {
+  const global = globalThis as { [REGISTRY]?: Registry };
+  global[REGISTRY] ??= { overrides: new Map(), version: 0 };
+  return global[REGISTRY];
+}
 
 /** The client of `service` in `region`, created with `create` the first time unless an override is installed. */
 export function awsClient<T>(service: AwsService, region: string, create: (region: string) => T): T {
+  const { overrides, version } = registry();
+  if (version !== clientsVersion) {
+    clients.clear();
+    clientsVersion = version;
+  }
   const key = `${service}\u0000${region}`;
   if (!clients.has(key)) {
     const override = overrides.get(service);
@@ -35,13 +59,15 @@ export function awsClient<T>(service: AwsService, region: string, create: (regio
  * Clients created before are forgotten either way.
  */
 export function overrideAwsClients(factories: Partial<Record<AwsService, Factory>>): () => void {
+  const current = registry();
+  const { overrides } = current;
   const previous = new Map(overrides);
   for (const [service, factory] of Object.entries(factories) as [AwsService, Factory][])
     overrides.set(service, factory);
-  clients.clear();
+  current.version++;
   return () => {
     overrides.clear();
     for (const [service, factory] of previous) overrides.set(service, factory);
-    clients.clear();
+    current.version++;
   };
 }

@@ -45,13 +45,40 @@ interface StoredMeta {
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-export async function startLocalS3(): Promise<LocalS3> {
+/** What happened to an object, as S3 reports it to notifications. */
+export interface ObjectCreated {
+  readonly bucket: string;
+  readonly key: string;
+  readonly size: number;
+  readonly etag: string;
+  readonly reason: 'PutObject' | 'CompleteMultipartUpload';
+}
+
+export interface LocalS3Options {
+  /** Called after every object written through the API or `write` (S3 event notifications, replication). */
+  readonly onObjectCreated?: (event: ObjectCreated) => void;
+}
+
+type Store = (
+  bucket: string,
+  key: string,
+  body: Buffer,
+  contentType: string,
+  reason: ObjectCreated['reason'],
+) => Promise<StoredMeta>;
+
+export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3> {
   const root = mkdtempSync(join(tmpdir(), 'warden-s3-'));
+  const store: Store = async (bucket, key, body, contentType, reason) => {
+    const meta = await storeObject(root, bucket, key, body, contentType);
+    options.onObjectCreated?.({ bucket, key, size: body.length, etag: meta.etag, reason });
+    return meta;
+  };
   const requests: LocalS3['requests'] = [];
   const uploads: Uploads = new Map();
   const server = createServer((request, response) => {
     requests.push({ method: request.method ?? '', path: request.url ?? '', range: request.headers.range });
-    handle(root, uploads, request, response).catch((error: Error) => {
+    handle(root, store, uploads, request, response).catch((error: Error) => {
       sendError(response, 500, 'InternalError', error.message);
     });
   });
@@ -78,7 +105,7 @@ export async function startLocalS3(): Promise<LocalS3> {
     },
     read: (bucket, key) => readFile(objectPath(root, bucket, key)),
     async write(bucket, key, body) {
-      await storeObject(root, bucket, key, Buffer.from(body), 'application/octet-stream');
+      await store(bucket, key, Buffer.from(body), 'application/octet-stream', 'PutObject');
     },
     async close() {
       for (const client of clients) client.destroy();
@@ -162,6 +189,7 @@ async function bucketExists(root: string, bucket: string): Promise<boolean> {
 
 async function handle(
   root: string,
+  store: Store,
   uploads: Uploads,
   request: IncomingMessage,
   response: ServerResponse,
@@ -187,18 +215,18 @@ async function handle(
   }
   if (!(await bucketExists(root, bucket))) return sendError(response, 404, 'NoSuchBucket', 'No such bucket.');
   if (url.searchParams.has('uploads') || url.searchParams.has('uploadId')) {
-    return multipart(root, uploads, bucket, key, url, request, response);
+    return multipart(store, uploads, bucket, key, url, request, response);
   }
   switch (method) {
     case 'PUT': {
       const raw = await readBody(request);
       const body = isAwsChunked(request) ? decodeAwsChunked(raw) : raw;
-      const meta = await storeObject(
-        root,
+      const meta = await store(
         bucket,
         key,
         body,
         request.headers['content-type'] ?? 'application/octet-stream',
+        'PutObject',
       );
       response.writeHead(200, { ETag: meta.etag }).end();
       return;
@@ -271,7 +299,7 @@ async function getObject(
 }
 
 async function multipart(
-  root: string,
+  store: Store,
   uploads: Uploads,
   bucket: string,
   key: string,
@@ -315,7 +343,13 @@ async function multipart(
     const small = parts.slice(0, -1).some((part) => (part as Buffer).length < 5 * 1024 * 1024);
     if (small) return sendError(response, 400, 'EntityTooSmall', 'A part other than the last is under 5 MiB.');
     uploads.delete(uploadId);
-    const meta = await storeObject(root, bucket, key, Buffer.concat(parts as Buffer[]), upload.contentType);
+    const meta = await store(
+      bucket,
+      key,
+      Buffer.concat(parts as Buffer[]),
+      upload.contentType,
+      'CompleteMultipartUpload',
+    );
     const body =
       '<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUploadResult>' +
       `<Bucket>${xml(bucket)}</Bucket><Key>${xml(key)}</Key><ETag>${xml(meta.etag)}</ETag>` +

@@ -49,11 +49,22 @@ export function commandSender(service: string, emulator: ServiceActions): Comman
   };
 }
 
-/** The action name and input of an SDK v3 command object (`XxxCommand` with `.input`). */
+/**
+ * The action name and input of an SDK v3 command object. The name comes from the command's operation schema
+ * (`schema[2]`), which survives minification, unlike the class name of a bundled command.
+ */
 export function commandParts(command: unknown): { action: string; input: unknown } {
-  const name = (command as { constructor?: { name?: string } }).constructor?.name ?? '';
-  if (!name.endsWith('Command')) throw new TypeError(`Not an AWS SDK command: ${name || typeof command}.`);
-  return { action: name.slice(0, -'Command'.length), input: (command as { input?: unknown }).input };
+  const schema = (command as { schema?: unknown }).schema;
+  const operation = Array.isArray(schema) ? schema[2] : undefined;
+  const className = (command as { constructor?: { name?: string } }).constructor?.name ?? '';
+  const action =
+    typeof operation === 'string'
+      ? operation
+      : className.endsWith('Command')
+        ? className.slice(0, -'Command'.length)
+        : undefined;
+  if (action === undefined) throw new TypeError(`Not an AWS SDK command: ${className || typeof command}.`);
+  return { action, input: (command as { input?: unknown }).input };
 }
 
 function dateReplacer(this: unknown, key: string, value: unknown): unknown {

@@ -224,6 +224,21 @@ describe('start-training', () => {
     });
   });
 
+  it('starts nothing for labelled data staged under fresh/, and a retrain then trains on it', async () => {
+    await aws.s3.write(DATA, `incoming/${MODEL}/fresh/2024-06-02.csv`, 'a\n1\n2\n3\n');
+    const staged = await invoke(startTraining, objectCreated(`incoming/${MODEL}/fresh/2024-06-02.csv`, 'e9'));
+    expect(staged).toMatchObject({ started: false, reason: 'staged for the next retrain' });
+    const started = recorder.of('SFN', 'StartExecutionCommand').length;
+    const retrain = await invoke(startTraining, {
+      id: 'retrain-fresh',
+      source: 'warden',
+      'detail-type': 'Warden Retrain Requested',
+      detail: { modelName: MODEL, region: 'us-east-1', correlationId: 'rem-2', reason: 'drift' },
+    });
+    expect(retrain).toMatchObject({ started: true, request: { key: `incoming/${MODEL}/fresh/2024-06-02.csv` } });
+    expect(recorder.of('SFN', 'StartExecutionCommand')).toHaveLength(started + 1);
+  });
+
   it('refuses objects outside the model’s incoming prefix and other models’ requests', async () => {
     await expect(invoke(startTraining, objectCreated('elsewhere/x.csv'))).rejects.toMatchObject({
       name: 'Warden.InputError',

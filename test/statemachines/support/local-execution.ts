@@ -2,7 +2,7 @@
  * Runs the ASL files themselves on aws-local-stepfunctions. Every Task state is dispatched by its Resource to a
  * stand-in for the AWS service (see fake-aws.ts); Wait states and retry pauses take no time.
  */
-import '../../support/promise-polyfill';
+import '../../../local/emulators/promise-polyfill';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import {
   taskStates,
