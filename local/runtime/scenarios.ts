@@ -64,16 +64,18 @@ export interface ScenarioState {
   readonly events: unknown[];
 }
 
-/** Inference traffic: `rows` records a minute to every serving region's endpoint, from the given population. */
+/**
+ * Inference traffic to every serving region's endpoint from the credit population: `requestsPerMinute` requests of
+ * `rowsPerRequest` records each. Drift needs volume per hour (records); a canary's alarm needs requests per minute.
+ */
 class Traffic {
   private cancel: (() => void) | undefined;
   drift = 0;
+  requestsPerMinute = 6;
+  rowsPerRequest = 10;
   private tick = 0;
 
-  constructor(
-    private readonly runtime: LocalRuntime,
-    private readonly rows = 60,
-  ) {}
+  constructor(private readonly runtime: LocalRuntime) {}
 
   start(): void {
     this.cancel ??= this.runtime.clock.every(MINUTE, () => this.send());
@@ -86,18 +88,23 @@ class Traffic {
 
   private async send(): Promise<void> {
     this.tick++;
-    const records = creditRows({ rows: this.rows, seed: 10_000 + this.tick, drift: this.drift, withoutLabel: true });
-    const body = records.map((record) => FEATURES.map((name) => csvField(record[name] ?? '')).join(',')).join('\n');
+    const records = creditRows({
+      rows: this.requestsPerMinute * this.rowsPerRequest,
+      seed: 10_000 + this.tick,
+      drift: this.drift,
+      withoutLabel: true,
+    });
+    const lines = records.map((record) => FEATURES.map((name) => csvField(record[name] ?? '')).join(','));
     for (const region of this.runtime.assembly.servingRegions) {
-      const live = this.runtime
-        .endpoints(region)
-        .endpointsSummary()
-        .find((endpoint) => endpoint.name === ENDPOINT);
+      const live = this.runtime.endpoints(region).endpointsSummary().find((endpoint) => endpoint.name === ENDPOINT);
       if (live === undefined || live.status === 'Creating' || live.status === 'Failed') continue;
-      try {
-        await this.runtime.invokeEndpoint(region, ENDPOINT, body);
-      } catch {
-        // A failed invocation is what the 5xx metrics and alarms are for; the client just moves on.
+      for (let request = 0; request < this.requestsPerMinute; request++) {
+        const body = lines.slice(request * this.rowsPerRequest, (request + 1) * this.rowsPerRequest).join('\n');
+        try {
+          await this.runtime.invokeEndpoint(region, ENDPOINT, body);
+        } catch {
+          // A failed invocation is what the 5xx metrics and alarms are for; the client just moves on.
+        }
       }
     }
   }
@@ -128,6 +135,11 @@ export async function runScenario(
     if (!condition) failures.push(message);
   };
   const traffic = new Traffic(runtime);
+  /** Busy enough that a 10 % canary sees several requests a minute. */
+  const busy = (): void => {
+    traffic.requestsPerMinute = 60;
+    traffic.rowsPerRequest = 1;
+  };
   const step = (line: string): void => log(`\n== ${line}`);
 
   const upload = async (name: string, csv: string): Promise<void> => {
@@ -161,6 +173,7 @@ export async function runScenario(
       await firstVersion();
       step('v2 degrades: its containers answer 5xx during the canary');
       runtime.degradeModelVersion(2, { errorRate: 1 });
+      busy();
       await upload('2024-06-02.csv', dataset(DATASET_ROWS, 2));
       await runtime.advance(30 * MINUTE);
       break;
@@ -170,6 +183,7 @@ export async function runScenario(
       const second = runtime.assembly.servingRegions.at(-1) as string;
       step(`v2 rolls out region by region; its canary fails in ${second}`);
       runtime.degradeModelVersion(2, { errorRate: 1, region: second });
+      busy();
       await upload('2024-06-02.csv', dataset(DATASET_ROWS, 2));
       await runtime.advance(30 * MINUTE);
       break;
