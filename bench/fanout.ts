@@ -1,21 +1,29 @@
 /**
- * `npm run bench:fanout`: how validating one dataset grows with its size in one process, against the modelled
- * Distributed Map fan-out (plan the byte ranges, validate the parts in parallel, merge their serialized states).
+ * `npm run bench:fanout`: how validating one dataset and counting its pre-training bias grow with its size in one
+ * process (the single path: two passes, as ValidateData then PreTrainingBias), against the modelled Distributed Map
+ * fan-out (plan the byte ranges; each child validates its range, then counts its bias; merge both serialized states).
  * Everything runs in this process on the same files; the fan-out's wall time is modelled as
- * plan + the slowest part + merge, since Step Functions runs the parts side by side.
+ * plan + the slowest child + merges, since Step Functions runs the children side by side.
  */
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SplitPlanner } from '../lambdas/core/split-plan';
+import { BiasCounts, type BiasSpec } from '../lambdas/stats/bias-counts';
 import { parseContract } from '../lambdas/stats/contract';
 import { parseCsv, readCsv } from '../lambdas/stats/csv';
-import { deserializeValidator, serializeValidator } from '../lambdas/stats/serialization';
+import {
+  deserializeBiasCounts,
+  deserializeValidator,
+  serializeBiasCounts,
+  serializeValidator,
+} from '../lambdas/stats/serialization';
 import { DatasetValidator } from '../lambdas/stats/validate';
 
 const PART_BYTES = Number(process.env.BENCH_PART_BYTES ?? 16 * 1024 * 1024);
 const SIZES = (process.env.BENCH_FANOUT_ROWS ?? '250000,500000,1000000,2000000').split(',').map(Number);
 const out = join(__dirname, 'out');
+const BIAS: BiasSpec = { label: 'label', facet: 'sex', facetValue: 'F', group: 'group' };
 
 async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
@@ -33,6 +41,8 @@ async function main(): Promise<void> {
     let start = performance.now();
     const single = new DatasetValidator(contract, { piiSalt: salt });
     await readCsv(createReadStream(file, { highWaterMark: 1 << 20 }), single);
+    const singleBias = new BiasCounts(BIAS);
+    await readCsv(createReadStream(file, { highWaterMark: 1 << 20 }), singleBias);
     const singleSeconds = (performance.now() - start) / 1000;
 
     start = performance.now();
@@ -43,13 +53,18 @@ async function main(): Promise<void> {
 
     const bytes = readFileSync(file);
     const states: string[] = [];
+    const biasStates: string[] = [];
     let slowestPart = 0;
     for (const [index, part] of plan.parts.entries()) {
       const partStart = performance.now();
-      const validator = new DatasetValidator(contract, { piiSalt: salt });
       const range = bytes.subarray(part.start, part.end);
-      parseCsv(range, validator, index === 0 ? {} : { header: plan.header, firstRow: part.firstRow });
+      const options = index === 0 ? {} : { header: plan.header, firstRow: part.firstRow };
+      const validator = new DatasetValidator(contract, { piiSalt: salt });
+      parseCsv(range, validator, options);
       states.push(serializeValidator(validator));
+      const bias = new BiasCounts(BIAS);
+      parseCsv(range, bias, options);
+      biasStates.push(serializeBiasCounts(bias));
       slowestPart = Math.max(slowestPart, (performance.now() - partStart) / 1000);
     }
 
@@ -57,8 +72,13 @@ async function main(): Promise<void> {
     const merged = deserializeValidator(states[0], contract);
     for (const state of states.slice(1)) merged.merge(deserializeValidator(state, contract));
     const report = merged.report();
+    const mergedBias = deserializeBiasCounts(biasStates[0], BIAS);
+    for (const state of biasStates.slice(1)) mergedBias.merge(deserializeBiasCounts(state, BIAS));
     const mergeSeconds = (performance.now() - start) / 1000;
     if (report.rows !== single.report().rows) throw new Error('The merged validation disagrees with the single pass.');
+    if (serializeBiasCounts(mergedBias) !== serializeBiasCounts(singleBias)) {
+      throw new Error('The merged bias counts disagree with the single pass.');
+    }
 
     results.push({
       rows,

@@ -49,7 +49,10 @@ export interface WardenProps {
   /** This region's Warden key. */
   readonly encryptionKey: kms.IKey;
   readonly accessLogsBucket: s3.IBucket;
-  /** Datasets above this size are validated by a Distributed Map. @default 256 MiB */
+  /**
+   * Datasets above this size (as S3 reports it when the run starts) are validated and checked for pre-training bias by
+   * one Distributed Map over byte ranges of the object, then merged. @default 256 MiB
+   */
   readonly distributedThresholdBytes?: number;
   /** Settings shared by Warden functions (VPC, log retention). @default none */
   readonly functionDefaults?: Partial<WardenFunctionProps>;

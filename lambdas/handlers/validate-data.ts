@@ -3,10 +3,11 @@
  * contract, writes the report, the drift baseline profile and the train/holdout splits, and fails with
  * `Warden.ValidationFailed` after writing the report.
  *
- * Modes: `single` (default) reads the whole object in one invocation. Datasets too large for that go through a
- * Distributed Map: `plan` scans the object once for record boundaries and writes the manifest the Map reads, each
- * `part` validates one byte range and stores its partial state, and `merge` combines the parts into exactly the
- * outputs of a single pass.
+ * Modes: `single` (default) reads the whole object in one invocation; given `maxBytes`, it refuses a larger object with
+ * `Warden.DatasetTooLarge` before reading it, which is how the training state machine picks the scaled-out path.
+ * Datasets too large for one invocation go through a Distributed Map: `plan` scans the object once for record
+ * boundaries and writes the manifest the Map reads, each `part` validates one byte range and stores its partial state,
+ * and `merge` combines the parts into exactly the outputs of a single pass.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -19,7 +20,7 @@ import type { DatasetProfile } from '../stats/drift-profile';
 import { deserializeValidator, serializeValidator } from '../stats/serialization';
 import type { ValidationReport } from '../stats/validate';
 import { config, type WardenConfig } from '../shared/config';
-import { InputError, ValidationFailedError } from '../shared/errors';
+import { DatasetTooLargeError, ValidationFailedError } from '../shared/errors';
 import { eventBridgeClient, putWardenEvent } from '../shared/events';
 import { wardenHandler } from '../shared/handler';
 import { logger, metrics, MetricUnit } from '../shared/logger';
@@ -28,7 +29,6 @@ import {
   ObjectKey,
   deleteObjects,
   headObject,
-  readJson,
   readObject,
   readObjectBytes,
   readObjectText,
@@ -46,6 +46,7 @@ import {
   validationReportKey,
   validationRunId,
 } from './support/keys';
+import { PlanItem, planOfManifest, planOfPart, partResultKey, type PlanDocument } from './support/scale-out';
 import { ValidationPass } from './support/validation-pass';
 
 /** Target size of one Distributed Map part. */
@@ -53,32 +54,24 @@ const DEFAULT_PART_BYTES = 64 * 1024 * 1024;
 /** Parts of one plan at most; larger objects get larger parts. */
 const MAX_PARTS = 10_000;
 
-const text = z.string().min(1);
-const dataset = { bucket: BucketName, key: ObjectKey, correlationId: text };
-
-/** One entry of the manifest the Distributed Map's ItemReader reads; the Map passes it on as `part`. */
-const PlanItemSchema = z
-  .object({
-    partIndex: z.number().int().min(0),
-    start: z.number().int().min(0),
-    end: z.number().int().min(0),
-    firstRow: z.number().int().min(1),
-    planKey: ObjectKey,
-  })
-  .refine((item) => item.end >= item.start, { message: 'end must not be before start', path: ['end'] });
-type PlanItem = z.infer<typeof PlanItemSchema>;
+const dataset = { bucket: BucketName, key: ObjectKey, correlationId: z.string().min(1) };
 
 export const ValidateDataInput = z.preprocess(
   (event) => (event !== null && typeof event === 'object' && !('mode' in event) ? { ...event, mode: 'single' } : event),
   z.discriminatedUnion('mode', [
-    z.object({ mode: z.literal('single'), ...dataset }),
+    z.object({
+      mode: z.literal('single'),
+      ...dataset,
+      /** Largest object read in one invocation. @default no limit */
+      maxBytes: z.number().int().positive().optional(),
+    }),
     z.object({
       mode: z.literal('plan'),
       ...dataset,
       /** Target bytes per part. @default 64 MiB */
       partBytes: z.number().int().positive().optional(),
     }),
-    z.object({ mode: z.literal('part'), ...dataset, part: PlanItemSchema }),
+    z.object({ mode: z.literal('part'), ...dataset, part: PlanItem }),
     z.object({ mode: z.literal('merge'), ...dataset, manifestBucket: BucketName, manifestKey: ObjectKey }),
   ]),
 );
@@ -114,19 +107,6 @@ export interface PartResult {
   readonly rows: number;
 }
 
-/** The plan document: everything the parts and the merge share besides the manifest. */
-const PlanDocument = z.object({
-  format: z.literal('warden.validation-plan'),
-  version: z.literal(1),
-  runId: text,
-  dataset: z.object({ bucket: text, key: text, etag: text, bytes: z.number(), sha256: text }),
-  header: z.array(z.string()),
-  rows: z.number(),
-  piiSalt: text,
-  parts: z.array(z.object({ partIndex: z.number(), start: z.number(), end: z.number(), firstRow: z.number() })),
-});
-type PlanDocument = z.infer<typeof PlanDocument>;
-
 export const handler = wardenHandler(
   'validate-data',
   ValidateDataInput,
@@ -148,6 +128,12 @@ async function validateSingle(input: Extract<ValidateDataInput, { mode: 'single'
   const cfg = config();
   const s3 = s3Client(cfg.region);
   const info = await headObject(s3, input);
+  if (input.maxBytes !== undefined && info.size > input.maxBytes) {
+    throw new DatasetTooLargeError(
+      `${s3Uri(input)} has ${info.size} bytes, more than the ${input.maxBytes} one invocation reads; ` +
+        'validate it in parts (modes plan, part and merge).',
+    );
+  }
   const runId = validationRunId(input.bucket, input.key, info.etag);
   const hash = createHash('sha256');
   const pass = new ValidationPass(s3, {
@@ -219,18 +205,7 @@ async function validatePart(input: Extract<ValidateDataInput, { mode: 'part' }>)
   const cfg = config();
   const s3 = s3Client(cfg.region);
   const { part } = input;
-  const document = await readPlan(s3, cfg, part.planKey);
-  const planned = document.parts[part.partIndex];
-  if (
-    planned === undefined ||
-    planned.start !== part.start ||
-    planned.end !== part.end ||
-    planned.firstRow !== part.firstRow ||
-    document.dataset.bucket !== input.bucket ||
-    document.dataset.key !== input.key
-  ) {
-    throw new InputError(`Part ${part.partIndex} does not match the plan ${part.planKey}.`);
-  }
+  const document = await planOfPart(s3, cfg.artifactsBucket, input, part);
   const pass = new ValidationPass(s3, {
     ...splitOptions(cfg, document.runId, part.partIndex),
     contract: cfg.contract,
@@ -240,16 +215,15 @@ async function validatePart(input: Extract<ValidateDataInput, { mode: 'part' }>)
     firstRow: part.firstRow,
   });
   await pass.run(readObject(s3, input, { start: part.start, end: part.end, etag: document.dataset.etag }));
-  const prefix = scaleOutPrefix(cfg.modelName, document.runId);
   await writeObject(
     s3,
-    { bucket: cfg.artifactsBucket, key: partStateKey(prefix, part.partIndex) },
+    { bucket: cfg.artifactsBucket, key: partStateKey(cfg.modelName, document.runId, part.partIndex) },
     serializeValidator(pass.validator),
     'application/json',
   );
   await writeObject(
     s3,
-    { bucket: cfg.artifactsBucket, key: partProfileKey(prefix, part.partIndex) },
+    { bucket: cfg.artifactsBucket, key: partProfileKey(cfg.modelName, document.runId, part.partIndex) },
     serializeBaselineProfile(pass.scan.profile()),
     'application/octet-stream',
   );
@@ -261,21 +235,11 @@ async function validatePart(input: Extract<ValidateDataInput, { mode: 'part' }>)
 async function merge(input: Extract<ValidateDataInput, { mode: 'merge' }>): Promise<ValidationResult> {
   const cfg = config();
   const s3 = s3Client(cfg.region);
-  const items = await readJson(
-    s3,
-    { bucket: input.manifestBucket, key: input.manifestKey },
-    z.array(PlanItemSchema).min(1),
-    'a validation manifest',
-  );
-  const document = await readPlan(s3, cfg, items[0].planKey);
-  if (document.dataset.bucket !== input.bucket || document.dataset.key !== input.key) {
-    throw new InputError(`The manifest ${input.manifestKey} plans ${document.dataset.key}, not ${input.key}.`);
-  }
-  const prefix = scaleOutPrefix(cfg.modelName, document.runId);
+  const document = await planOfManifest(s3, cfg.artifactsBucket, input, input);
   const contract = cfg.contract;
   const validators = await Promise.all(
     document.parts.map(async (part) => {
-      const key = partStateKey(prefix, part.partIndex);
+      const key = partStateKey(cfg.modelName, document.runId, part.partIndex);
       return deserializeValidator(
         await readObjectText(s3, { bucket: cfg.artifactsBucket, key }),
         contract,
@@ -290,7 +254,7 @@ async function merge(input: Extract<ValidateDataInput, { mode: 'merge' }>): Prom
     for (const part of document.parts) {
       const bytes = await readObjectBytes(s3, {
         bucket: cfg.artifactsBucket,
-        key: partProfileKey(prefix, part.partIndex),
+        key: partProfileKey(cfg.modelName, document.runId, part.partIndex),
       });
       const profile = deserializeBaselineProfile(bytes);
       merged = merged === undefined ? profile : mergeProfiles(merged, profile);
@@ -423,14 +387,10 @@ function splitKeys(model: string, runId: string, parts: number): string[] {
   return keys;
 }
 
-function readPlan(s3: S3Client, cfg: WardenConfig, planKey: string): Promise<PlanDocument> {
-  return readJson(s3, { bucket: cfg.artifactsBucket, key: planKey }, PlanDocument, 'a validation plan');
+function partStateKey(model: string, runId: string, partIndex: number): string {
+  return partResultKey(model, runId, partIndex, 'state.json');
 }
 
-function partStateKey(prefix: string, partIndex: number): string {
-  return `${prefix}parts/${String(partIndex).padStart(5, '0')}.state.json`;
-}
-
-function partProfileKey(prefix: string, partIndex: number): string {
-  return `${prefix}parts/${String(partIndex).padStart(5, '0')}.wbp`;
+function partProfileKey(model: string, runId: string, partIndex: number): string {
+  return partResultKey(model, runId, partIndex, 'wbp');
 }

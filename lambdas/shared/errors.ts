@@ -42,3 +42,8 @@ export class DeploymentRolledBackError extends WardenError {
 export class RemediationSuppressedError extends WardenError {
   override readonly name = 'Warden.RemediationSuppressed';
 }
+
+/** The dataset is above the size one invocation reads: the training state machine checks it in parts instead. */
+export class DatasetTooLargeError extends WardenError {
+  override readonly name = 'Warden.DatasetTooLarge';
+}

@@ -2,11 +2,14 @@
  * The split planner of the Distributed Map: for random CSV (quoted commas, escaped quotes, CR / LF / CRLF inside and
  * between records, blank lines, a byte-order mark, single-column files), any part size and any chunking, parsing every
  * planned range with `CsvParser` (`header`, `firstRow`) yields exactly the rows, and row numbers, of one parse of the
- * whole file.
+ * whole file; and the bias counts of the ranges, stored and merged in file order, are exactly those of one pass.
  */
 import fc from 'fast-check';
 import { SplitPlanner } from '../../lambdas/core/split-plan';
+import { biasReport, resolveBiasThresholds } from '../../lambdas/stats/bias';
+import { BiasCounts, type BiasSpec } from '../../lambdas/stats/bias-counts';
 import { CsvParser, parseCsv } from '../../lambdas/stats/csv';
+import { deserializeBiasCounts, serializeBiasCounts } from '../../lambdas/stats/serialization';
 import { InputError } from '../../lambdas/shared/errors';
 
 interface ParsedRow {
@@ -121,5 +124,80 @@ describe('SplitPlanner', () => {
   it('rejects an empty file and an unterminated quote like the parser does', () => {
     expect(() => plan(Buffer.alloc(0), 10, [1])).toThrow(InputError);
     expect(() => plan(Buffer.from('a,b\n1,"open\n'), 10, [3])).toThrow(/never closed/);
+  });
+});
+
+/** A labelled, predicted table whose free-text column carries every line-break and quoting case between its rows. */
+const labelledTable = fc
+  .record({
+    rows: fc.array(
+      fc.record({
+        label: fc.constantFrom('0', '1', '1', ''),
+        facet: fc.constantFrom('F', 'M', 'X', 'F', ''),
+        group: fc.constantFrom('a', 'b', 'c d'),
+        prediction: fc.constantFrom('0', '1'),
+        note: fc.constantFrom('plain', 'x,y', 'say "hi"', 'two\nlines', 'cr\ronly', 'crlf\r\nend', '\n', ''),
+      }),
+      { minLength: 0, maxLength: 40 },
+    ),
+    lineEnd: fc.constantFrom('\n', '\r\n', '\r'),
+    bom: fc.boolean(),
+    blankLines: fc.boolean(),
+    quoteAll: fc.boolean(),
+  })
+  .map((t) => {
+    const quote = (value: string) =>
+      t.quoteAll || /[",\r\n]/.test(value) || value === '' ? `"${value.replace(/"/g, '""')}"` : value;
+    const lines = [['label', 'note', 'facet', 'group', 'prediction'].map(quote).join(',')];
+    t.rows.forEach((row, index) => {
+      lines.push([row.label, row.note, row.facet, row.group, row.prediction].map(quote).join(','));
+      if (t.blankLines && index % 7 === 3) lines.push('');
+    });
+    return Buffer.from((t.bom ? '\uFEFF' : '') + lines.join(t.lineEnd) + t.lineEnd, 'utf8');
+  });
+
+/** The report, or the input error that stops it (too few facets, a non-binary column). */
+function reportOrError(counts: BiasCounts, spec: BiasSpec): unknown {
+  try {
+    return biasReport(counts, { thresholds: resolveBiasThresholds(spec) });
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    return { error: error.message };
+  }
+}
+
+describe('BiasCounts over planned ranges', () => {
+  it('stored per range and merged in file order, equal one pass exactly: counts, metrics and verdict (fast-check, 300 runs)', () => {
+    fc.assert(
+      fc.property(
+        labelledTable,
+        fc.integer({ min: 1, max: 160 }),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom<BiasSpec>(
+          { label: 'label', facet: 'facet', facetValue: 'F' },
+          { label: 'label', facet: 'facet', facetValue: 'F', group: 'group', prediction: 'prediction' },
+        ),
+        (data, partBytes, chunks, spec) => {
+          const whole = new BiasCounts(spec, 'the file');
+          parseCsv(data, whole);
+          const planned = plan(data, partBytes, chunks);
+          let merged: BiasCounts | undefined;
+          planned.parts.forEach((part, index) => {
+            const counts = new BiasCounts(spec, 'the file');
+            parseCsv(data.subarray(part.start, part.end), counts, {
+              ...(index === 0 ? {} : { header: planned.header }),
+              firstRow: part.firstRow,
+            });
+            const stored = deserializeBiasCounts(serializeBiasCounts(counts), spec, 'part', 'the file');
+            if (merged === undefined) merged = stored;
+            else merged.merge(stored);
+          });
+          const result = merged as BiasCounts;
+          expect(serializeBiasCounts(result)).toBe(serializeBiasCounts(whole));
+          expect(reportOrError(result, spec)).toEqual(reportOrError(whole, spec));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

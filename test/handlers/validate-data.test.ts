@@ -198,6 +198,25 @@ describe('validate-data: single pass', () => {
   });
 });
 
+describe('validate-data: the single pass and its size limit', () => {
+  it('refuses an object above maxBytes with Warden.DatasetTooLarge before reading or writing anything, and reads one at the limit', async () => {
+    const csv = creditCsv({ rows: 40, seed: 8 });
+    const bytes = Buffer.byteLength(csv);
+    const key = 'incoming/credit/limit.csv';
+    await aws.s3.write(DATA, key, csv);
+    const before = await aws.s3.keys(ARTIFACTS, '');
+    await expect(handler({ bucket: DATA, key, correlationId: 'c-3', maxBytes: bytes - 1 })).rejects.toMatchObject({
+      name: 'Warden.DatasetTooLarge',
+      message: expect.stringContaining(`has ${bytes} bytes, more than the ${bytes - 1}`),
+    });
+    expect(await aws.s3.keys(ARTIFACTS, '')).toEqual(before);
+    expect(putEvents(recorder.calls)).toEqual([]);
+    await expect(
+      invoke<Record<string, unknown>>({ bucket: DATA, key, correlationId: 'c-3', maxBytes: bytes }),
+    ).resolves.toMatchObject({ passed: true, rows: 40 });
+  });
+});
+
 describe('validate-data: plan, parts and merge equal the single pass exactly', () => {
   it.each([
     ['CRLF', '\r\n', 97, 250],
@@ -278,6 +297,7 @@ describe('validate-data: bad events', () => {
           { requiredKeys: [] },
         ),
         partBytes: fc.oneof(fc.integer(), fc.double()),
+        maxBytes: fc.oneof(fc.integer(), fc.double()),
         manifestBucket: fc.constantFrom(ARTIFACTS, ''),
         manifestKey: fc.constantFrom('scale-out/none.json', ''),
       }),

@@ -10,6 +10,7 @@ import {
   VARIANT_NAME,
   servingKmsKeyArn,
 } from './support/substitutions';
+import { StubbedAwsError } from './support/fake-aws';
 import { CORRELATION_ID, deployInput, runDeploy } from './support/worlds';
 
 const EXISTING_CONFIG = `${ENDPOINT_NAME}-v6-0a1b2c3d-0`;
@@ -26,7 +27,6 @@ describe('deploy state machine', () => {
       'SelectServingInstanceType',
       'ChooseStorageEncryption',
       'CreateEndpointConfigOnInstanceStorage',
-      'FindEndpoint',
       'UpdateEndpointWithCanary',
       'WaitForCanaryBake',
       'DescribeEndpoint',
@@ -101,7 +101,6 @@ describe('deploy state machine', () => {
           endpointName: ENDPOINT_NAME,
           endpointConfigName: config.EndpointConfigName,
           instanceType: SERVING_INSTANCE_TYPES[0],
-          previousEndpoint: { endpointConfigName: EXISTING_CONFIG, status: 'InService' },
         }),
       },
     ]);
@@ -134,11 +133,18 @@ describe('deploy state machine', () => {
   });
 
   it('creates the endpoint on the first deployment and polls with backoff until it is in service, with stubbed SageMaker responses', async () => {
-    const { execution, endpoint } = await runDeploy(deployInput(), { pollsUntilSettled: 2 });
+    const { execution, endpoint, aws } = await runDeploy(deployInput(), { pollsUntilSettled: 2 });
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(endpoint.changes.map((change) => change.action)).toEqual(['createEndpoint']);
-    expect(execution.statesEntered).toContain('CheckEndpointMissing');
+    // The update is tried first (and retried twice, as any SageMaker refusal); "Could not find endpoint" creates it.
+    expect(aws.sagemakerCalls('updateEndpoint')).toHaveLength(3);
+    const entered = execution.statesEntered;
+    expect(entered.slice(entered.indexOf('UpdateEndpointWithCanary'), entered.indexOf('CreateEndpoint') + 1)).toEqual([
+      'UpdateEndpointWithCanary',
+      'CheckEndpointMissing',
+      'CreateEndpoint',
+    ]);
     const waits = execution.waits.map((wait) => [
       wait.name,
       (wait.input as { poll: { waitSeconds: number } }).poll.waitSeconds,
@@ -149,6 +155,29 @@ describe('deploy state machine', () => {
       ['WaitForEndpointInService', 120],
     ]);
     expect(endpoint.status).toBe('InService');
+  });
+
+  it('creates no endpoint when the update is refused for another reason, and records the failure, with stubbed SageMaker responses', async () => {
+    const { execution, aws, endpoint } = await runDeploy(deployInput(), {
+      existingConfigName: EXISTING_CONFIG,
+      sagemaker: {
+        updateEndpoint: (request) => {
+          throw new StubbedAwsError(
+            'SageMaker.AmazonSageMakerException',
+            `Could not find endpoint configuration "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/${String(request.EndpointConfigName)}".`,
+          );
+        },
+      },
+    });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.statesEntered).toContain('CheckEndpointMissing');
+    expect(execution.statesEntered).not.toContain('CreateEndpoint');
+    expect(endpoint.changes).toEqual([]);
+    expect(aws.lambdaPayloads('record-lineage')).toEqual([
+      expect.objectContaining({ attributes: expect.objectContaining({ status: 'Failed' }) }),
+    ]);
+    expect(aws.lambdaPayloads('report-deployment')).toEqual([expect.objectContaining({ outcome: 'Failed' })]);
   });
 
   it('records, publishes and reports a canary that SageMaker rolled back, with stubbed SageMaker responses', async () => {
@@ -291,7 +320,8 @@ describe('deploy state machine', () => {
     const waits = execution.waits.map((wait) => wait.name);
     expect(waits[0]).toBe('WaitForCanaryBake');
     expect(waits.slice(1).every((name) => name === 'WaitForEndpointInService')).toBe(true);
-    expect(aws.sagemakerCalls('describeEndpoint')).toHaveLength(1 + waits.length);
+    // Each wait is followed by exactly one poll, and nothing else describes the endpoint.
+    expect(aws.sagemakerCalls('describeEndpoint')).toHaveLength(waits.length);
     const seconds = execution.waits
       .slice(1)
       .reduce((sum, wait) => sum + (wait.input as { poll: { waitSeconds: number } }).poll.waitSeconds, 0);

@@ -2,13 +2,72 @@
  * The training state machine, run locally. The Warden handlers, SageMaker and EventBridge are stand-ins; the
  * regional deployments are the deploy state machine itself, run locally on stubbed endpoints.
  */
-import { StubbedAwsError } from './support/fake-aws';
+import { BiasGateFailedError, DatasetTooLargeError, InputError } from '../../lambdas/shared/errors';
+import { StubbedAwsError, type Handler } from './support/fake-aws';
 import { DISTRIBUTED_THRESHOLD_BYTES, TRAINING_INSTANCE_TYPES, trainingSubstitutions } from './support/substitutions';
-import { CORRELATION_ID, runTraining, trainingInput } from './support/worlds';
+import { CORRELATION_ID, runTraining, trainingInput, type TrainingWorldOptions } from './support/worlds';
 
 const resourceLimit = () => {
   throw new StubbedAwsError('SageMaker.ResourceLimitExceeded', 'The account-level service limit is 0 Instances.');
 };
+
+/** The error names the handlers raise, as Step Functions sees them (Lambda's errorType). */
+const TOO_LARGE = new DatasetTooLargeError('').name;
+const BIAS_GATE_FAILED = new BiasGateFailedError('').name;
+const INPUT_ERROR = new InputError('').name;
+
+const DATASET = { bucket: 'warden-credit-data', key: 'incoming/credit/2024-06-01.csv', correlationId: CORRELATION_ID };
+const MANIFEST = { manifestBucket: 'warden-credit-artifacts', manifestKey: 'scale-out/credit/run-1/manifest.json' };
+const PLAN_KEY = 'scale-out/credit/run-1/plan.json';
+const PARTS = [
+  { partIndex: 0, start: 0, end: 700_000_000, firstRow: 1, planKey: PLAN_KEY },
+  { partIndex: 1, start: 700_000_000, end: 1_400_000_000, firstRow: 2_100_001, planKey: PLAN_KEY },
+  { partIndex: 2, start: 1_400_000_000, end: 2_000_000_000, firstRow: 4_200_001, planKey: PLAN_KEY },
+];
+
+/**
+ * A dataset above the threshold: validate-data refuses the single pass, plans three parts (the manifest is in the
+ * stubbed S3), validates each part and merges; check-bias counts each part and merges. `checkBias` replaces the
+ * check-bias answers (the post-training one included).
+ */
+function distributedRun(checkBias?: Handler, options: TrainingWorldOptions = {}) {
+  return runTraining(trainingInput({ sizeBytes: 2 * DISTRIBUTED_THRESHOLD_BYTES }), {
+    ...options,
+    objects: { [`${MANIFEST.manifestBucket}/${MANIFEST.manifestKey}`]: PARTS },
+    lambda: {
+      'validate-data': (payload) => {
+        switch (payload.mode) {
+          case 'single':
+            throw new StubbedAwsError(TOO_LARGE, 's3://warden-credit-data/incoming/credit/2024-06-01.csv is too large');
+          case 'plan':
+            return { ...MANIFEST, partCount: PARTS.length, planKey: PLAN_KEY, datasetSha256: 'e'.repeat(64) };
+          case 'part':
+            return { partIndex: (payload.part as { partIndex: number }).partIndex, rows: 2_100_000 };
+          default:
+            return {
+              passed: true,
+              rows: 6_000_000,
+              datasetSha256: 'e'.repeat(64),
+              reportKey: 'reports/credit/eee/validation.json',
+              baselineKey: 'baselines/credit/eee.wbp',
+              trainS3Uri: 's3://warden-credit-artifacts/splits/credit/run-1/train/',
+              holdoutS3Uri: 's3://warden-credit-artifacts/splits/credit/run-1/holdout/',
+              columns: ['label', 'age', 'income', 'sex'],
+            };
+        }
+      },
+      'check-bias':
+        checkBias ??
+        ((payload) => {
+          if (payload.mode === 'part') {
+            return { partIndex: (payload.part as { partIndex: number }).partIndex, counted: true };
+          }
+          return { verdict: 'pass', failed: [], reportKey: `reports/credit/eee/bias-${String(payload.mode)}.json` };
+        }),
+      ...options.lambda,
+    },
+  });
+}
 
 describe('training state machine', () => {
   it('validates, gates, trains, evaluates, registers and rolls out region by region, with stubbed SageMaker responses', async () => {
@@ -17,7 +76,6 @@ describe('training state machine', () => {
     expect(execution.status).toBe('SUCCEEDED');
     expect(execution.statesEntered).toEqual([
       'InitializeTrainingRun',
-      'ChooseValidationStrategy',
       'ValidateData',
       'PreTrainingBias',
       'Train',
@@ -34,25 +92,14 @@ describe('training state machine', () => {
       'RolloutRegions',
       'DeployToRegion',
       'DeployToRegion',
-      'TrainingSucceeded',
     ]);
     expect(deployments.map((deployment) => [deployment.region, deployment.execution.status])).toEqual([
       ['us-east-1', 'SUCCEEDED'],
       ['eu-west-1', 'SUCCEEDED'],
     ]);
 
-    const transitions =
-      execution.statesEntered.length +
-      deployments.reduce((sum, deployment) => sum + deployment.execution.statesEntered.length, 0);
-    expect(transitions).toBeLessThanOrEqual(60);
-
     expect(aws.lambdaPayloads('validate-data')).toEqual([
-      {
-        mode: 'single',
-        bucket: 'warden-credit-data',
-        key: 'incoming/credit/2024-06-01.csv',
-        correlationId: CORRELATION_ID,
-      },
+      { mode: 'single', ...DATASET, maxBytes: DISTRIBUTED_THRESHOLD_BYTES },
     ]);
     expect(aws.lambdaPayloads('check-bias').map((payload) => payload.mode)).toEqual(['pre', 'post']);
     const [job] = aws.sagemakerCalls('createTrainingJob');
@@ -119,6 +166,29 @@ describe('training state machine', () => {
       }),
       expect.objectContaining({ mode: 'deploy', region: 'eu-west-1', wave: 1, modelVersion: 7 }),
     ]);
+  });
+
+  it('takes at most 60 state transitions for a happy training and deployment to three regions, with stubbed SageMaker responses', async () => {
+    const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+    const transitions: number[] = [];
+    for (let count = 1; count <= regions.length; count++) {
+      const { execution, deployments } = await runTraining(trainingInput(), {
+        substitutions: trainingSubstitutions({ DeployRegions: regions.slice(0, count) }),
+      });
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(deployments.map((deployment) => deployment.execution.status)).toEqual(
+        regions.slice(0, count).map(() => 'SUCCEEDED'),
+      );
+      // Every state entered is a transition: the training execution's, its Map iterations', and each regional
+      // deploy execution's.
+      transitions.push(
+        execution.statesEntered.length +
+          deployments.reduce((sum, deployment) => sum + deployment.execution.statesEntered.length, 0),
+      );
+    }
+    // 15 training states plus, per region, one Map iteration and a 14-state deploy execution (was 33, 49, 65).
+    expect(transitions).toEqual([30, 45, 60]);
+    expect(transitions[2]).toBeLessThanOrEqual(60);
   });
 
   it('blocks a biased dataset before any SageMaker call and records the block, with stubbed SageMaker responses', async () => {
@@ -196,65 +266,124 @@ describe('training state machine', () => {
     ]);
   });
 
-  it('validates a large dataset with a Distributed Map over byte ranges, with stubbed SageMaker responses', async () => {
-    const parts = [
-      { partIndex: 0, start: 0, end: 700_000_000, resultKey: 'validation/corr-0001/parts/0.json' },
-      { partIndex: 1, start: 700_000_000, end: 1_400_000_000, resultKey: 'validation/corr-0001/parts/1.json' },
-      { partIndex: 2, start: 1_400_000_000, end: 2_000_000_000, resultKey: 'validation/corr-0001/parts/2.json' },
-    ];
-    const { execution, aws } = await runTraining(trainingInput({ sizeBytes: 2 * DISTRIBUTED_THRESHOLD_BYTES }), {
-      objects: { 'warden-credit-artifacts/validation/corr-0001/plan.json': parts },
-      lambda: {
-        'validate-data': (payload) => {
-          if (payload.mode === 'plan') {
-            return {
-              manifestBucket: 'warden-credit-artifacts',
-              manifestKey: 'validation/corr-0001/plan.json',
-              partCount: 3,
-            };
-          }
-          if (payload.mode === 'part')
-            return { partIndex: (payload.part as { partIndex: number }).partIndex, rows: 1000 };
-          return {
-            passed: true,
-            rows: 3000,
-            datasetSha256: 'e'.repeat(64),
-            reportKey: 'reports/corr-0001/validation.json',
-            baselineKey: 'baselines/corr-0001/profile.json',
-            trainS3Uri: 's3://warden-credit-artifacts/datasets/corr-0001/train/',
-            holdoutS3Uri: 's3://warden-credit-artifacts/datasets/corr-0001/holdout/',
-            columns: ['label', 'age', 'income', 'sex'],
-          };
-        },
-      },
-    });
+  it('validates a large dataset and gates its bias with one Distributed Map over byte ranges, with stubbed SageMaker responses', async () => {
+    const { execution, aws } = await distributedRun();
 
     expect(execution.status).toBe('SUCCEEDED');
-    expect(execution.statesEntered.slice(0, 8)).toEqual([
+    const entered = execution.statesEntered;
+    const mapStart = entered.indexOf('ValidateParts') + 1;
+    const mapEnd = entered.indexOf('MergeValidation');
+    expect([...entered.slice(0, mapStart), ...entered.slice(mapEnd, entered.indexOf('Train') + 1)]).toEqual([
       'InitializeTrainingRun',
-      'ChooseValidationStrategy',
+      'ValidateData',
       'PlanValidation',
       'ValidateParts.ItemReader',
       'ValidateParts',
-      'ValidatePart',
-      'ValidatePart',
-      'ValidatePart',
+      'MergeValidation',
+      'MergePreTrainingBias',
+      'Train',
     ]);
-    const dataset = {
-      bucket: 'warden-credit-data',
-      key: 'incoming/credit/2024-06-01.csv',
-      correlationId: CORRELATION_ID,
-    };
-    expect(aws.lambdaPayloads('validate-data')).toEqual([
-      { mode: 'plan', ...dataset, sizeBytes: 2 * DISTRIBUTED_THRESHOLD_BYTES },
-      ...parts.map((part) => ({ mode: 'part', ...dataset, part })),
-      {
-        mode: 'merge',
-        ...dataset,
-        manifestBucket: 'warden-credit-artifacts',
-        manifestKey: 'validation/corr-0001/plan.json',
+    // One child per range, which validates it and then counts its bias (the children run side by side).
+    expect([...entered.slice(mapStart, mapEnd)].sort()).toEqual([
+      ...PARTS.map(() => 'CountBiasPart'),
+      ...PARTS.map(() => 'ValidatePart'),
+    ]);
+    expect(entered).not.toContain('PreTrainingBias');
+    const byPart = (payloads: Array<Record<string, unknown>>) =>
+      [...payloads].sort(
+        (a, b) => (a.part as { partIndex: number }).partIndex - (b.part as { partIndex: number }).partIndex,
+      );
+    const validations = aws.lambdaPayloads('validate-data');
+    expect(validations.filter((payload) => payload.mode !== 'part')).toEqual([
+      { mode: 'single', ...DATASET, maxBytes: DISTRIBUTED_THRESHOLD_BYTES },
+      { mode: 'plan', ...DATASET },
+      { mode: 'merge', ...DATASET, ...MANIFEST },
+    ]);
+    const validatedParts = byPart(validations.filter((payload) => payload.mode === 'part'));
+    expect(validatedParts).toEqual(PARTS.map((part) => ({ mode: 'part', ...DATASET, part })));
+    // The bias parts count the very ranges the validation planner wrote: no second plan.
+    const biasChecks = aws.lambdaPayloads('check-bias');
+    expect(byPart(biasChecks.filter((payload) => payload.mode === 'part'))).toEqual(validatedParts);
+    expect(biasChecks.filter((payload) => payload.mode !== 'part')).toEqual([
+      { mode: 'merge', ...DATASET, ...MANIFEST },
+      expect.objectContaining({ mode: 'post' }),
+    ]);
+    const [registration] = aws.lambdaPayloads('record-lineage');
+    expect(registration).toMatchObject({
+      attributes: {
+        status: 'Registered',
+        reports: {
+          validation: 'reports/credit/eee/validation.json',
+          preTrainingBias: 'reports/credit/eee/bias-merge.json',
+        },
       },
+    });
+  });
+
+  it('blocks a large dataset whose merged bias counts fail the gate and records the block, with stubbed SageMaker responses', async () => {
+    const { execution, aws } = await distributedRun((payload) => {
+      if (payload.mode === 'part')
+        return { partIndex: (payload.part as { partIndex: number }).partIndex, counted: true };
+      throw new StubbedAwsError(BIAS_GATE_FAILED, 'The pre-training bias gate failed: DPL = 0.31 (threshold 0.2).');
+    });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('Warden.BiasGateFailed');
+    expect(execution.cause).toBe('The pre-training bias gate failed: DPL = 0.31 (threshold 0.2).');
+    expect(execution.statesEntered.slice(-4)).toEqual([
+      'MergePreTrainingBias',
+      'RecordBiasGateBlock',
+      'AuditBiasGateBlock',
+      'FailBiasGate',
     ]);
+    expect(aws.sagemakerCalls()).toEqual([]);
+    expect(aws.lambdaPayloads('record-lineage')).toEqual([
+      expect.objectContaining({
+        kind: 'register',
+        attributes: expect.objectContaining({
+          status: 'Blocked',
+          validation: expect.objectContaining({ rows: 6_000_000 }),
+          error: {
+            Error: 'Warden.BiasGateFailed',
+            Cause: 'The pre-training bias gate failed: DPL = 0.31 (threshold 0.2).',
+          },
+        }),
+      }),
+    ]);
+    expect(aws.lambdaPayloads('append-audit')).toEqual([expect.objectContaining({ action: 'model.blocked' })]);
+  });
+
+  it('blocks a large dataset whose bias columns the parts could not count, like the single pass, with stubbed SageMaker responses', async () => {
+    const missing = 'Facet column "sex" is not in s3://warden-credit-data/incoming/credit/2024-06-01.csv.';
+    const { execution, aws } = await distributedRun((payload) => {
+      if (payload.mode === 'part')
+        return { partIndex: (payload.part as { partIndex: number }).partIndex, counted: false };
+      throw new StubbedAwsError(INPUT_ERROR, missing);
+    });
+
+    expect(execution.error).toBe('Warden.BiasGateFailed');
+    expect(execution.cause).toBe(missing);
+    expect(aws.lambdaPayloads('record-lineage')).toEqual([
+      expect.objectContaining({ attributes: expect.objectContaining({ status: 'Blocked' }) }),
+    ]);
+  });
+
+  it('records a part that fails as a rejected dataset, with stubbed SageMaker responses', async () => {
+    const { execution, aws } = await distributedRun((payload) => {
+      if (payload.mode === 'part' && (payload.part as { partIndex: number }).partIndex === 1) {
+        throw new StubbedAwsError('Lambda.Unknown', 'The function timed out.');
+      }
+      return { partIndex: 0, counted: true };
+    });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('Warden.ValidationFailed');
+    expect(aws.lambdaPayloads('check-bias').map((payload) => payload.mode)).not.toContain('merge');
+    expect(aws.lambdaPayloads('record-lineage')).toEqual([
+      expect.objectContaining({ kind: 'dataset', attributes: expect.objectContaining({ status: 'Failed' }) }),
+    ]);
+    expect(aws.lambdaPayloads('append-audit')).toEqual([expect.objectContaining({ action: 'dataset.rejected' })]);
+    expect(aws.sagemakerCalls()).toEqual([]);
   });
 
   it('records a dataset that breaks its contract and fails with Warden.ValidationFailed', async () => {

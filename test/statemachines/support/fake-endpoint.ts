@@ -1,7 +1,8 @@
 /**
  * A SageMaker endpoint as the deploy state machine sees it through CreateModel, CreateEndpointConfig,
- * DescribeEndpoint, CreateEndpoint and UpdateEndpoint: the calls return at once and the endpoint settles after a
- * number of DescribeEndpoint polls, the way the real one settles minutes later.
+ * DescribeEndpoint, CreateEndpoint and UpdateEndpoint: the calls return at once (UpdateEndpoint, like SageMaker's,
+ * refuses an endpoint that does not exist) and the endpoint settles after a number of DescribeEndpoint polls, the way
+ * the real one settles minutes later.
  */
 import { StubbedAwsError, type Handler } from './fake-aws';
 
@@ -62,8 +63,19 @@ export class FakeEndpoint {
       },
       describeEndpoint: () => this.describe(),
       createEndpoint: (request) => this.change('createEndpoint', request, 'Creating'),
-      updateEndpoint: (request) => this.change('updateEndpoint', request, 'Updating'),
+      updateEndpoint: (request) => {
+        if (this.status === undefined) throw this.notFound();
+        return this.change('updateEndpoint', request, 'Updating');
+      },
     };
+  }
+
+  /** What SageMaker answers for an endpoint it does not know (DescribeEndpoint, UpdateEndpoint). */
+  private notFound(): StubbedAwsError {
+    return new StubbedAwsError(
+      'SageMaker.AmazonSageMakerException',
+      `Could not find endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/${this.options.name}". (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException)`,
+    );
   }
 
   private change(action: string, request: Record<string, unknown>, status: string): unknown {
@@ -85,12 +97,7 @@ export class FakeEndpoint {
   }
 
   private describe(): unknown {
-    if (this.status === undefined) {
-      throw new StubbedAwsError(
-        'SageMaker.AmazonSageMakerException',
-        `Could not find endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/${this.options.name}". (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException)`,
-      );
-    }
+    if (this.status === undefined) throw this.notFound();
     const pending = this.pending;
     if (pending && pending.pollsLeft-- <= 0) {
       this.pending = undefined;

@@ -24,6 +24,8 @@ export interface DeployWorldOptions {
   readonly outcomes?: EndpointOutcome[];
   readonly pollsUntilSettled?: number;
   readonly lambda?: Partial<Record<HandlerName, Handler>>;
+  /** SageMaker answers that replace the stubbed endpoint's, by action. */
+  readonly sagemaker?: Record<string, Handler>;
 }
 
 export interface DeployRun {
@@ -53,7 +55,7 @@ export async function runDeploy(input: Record<string, unknown>, options: DeployW
     outcomes: options.outcomes,
     pollsUntilSettled: options.pollsUntilSettled,
   });
-  const aws = new FakeAws({ lambda: options.lambda, sagemaker: endpoint.handlers() });
+  const aws = new FakeAws({ lambda: options.lambda, sagemaker: { ...endpoint.handlers(), ...options.sagemaker } });
   const definition = loadStateMachineDefinition('deploy.asl.json', deploySubstitutions(region));
   const execution = await runLocally(definition, input, aws.dispatch, { executionName: `deploy-${region}` });
   return { execution, aws, endpoint };
