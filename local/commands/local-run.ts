@@ -57,6 +57,8 @@ async function localRun(options: LocalRunOptions) {
   if (options.report !== undefined) {
     throw new InputError('--report is not available yet: use --json or --export for the results of a run.');
   }
+  // Lambda runs Node.js 22; the SDK's notice about older local Node.js versions would only be noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { LocalRuntime } = await loadRuntime();
   const { runScenario } = await import('../runtime/scenarios');
   const log = (line: string): void => void process.stderr.write(`${line}\n`);

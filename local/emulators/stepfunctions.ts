@@ -197,9 +197,19 @@ export class LocalStepFunctions {
     let attempts = 0;
     const handlers: Record<string, (input: unknown) => Promise<never>> = {};
     const retryOverrides: Record<string, number> = {};
+    // The library keeps starting queued iterations of a Map (MaxConcurrency) after one has failed the Map; Step
+    // Functions does not. Tasks of a failed Map are refused, after letting the event log catch up.
+    const failedMaps = new Set<string>();
     for (const task of localTasks(local)) {
       retryOverrides[task.name] = 0;
+      const enclosingMap = /\/States\/([^/]+)\/ItemProcessor\/States\/[^/]+$/.exec(task.path)?.[1];
       handlers[task.name] = async (parameters: unknown) => {
+        if (enclosingMap !== undefined) {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (failedMaps.has(enclosingMap)) {
+            throw new TaskError('States.Runtime', `Map ${enclosingMap} has failed: this iteration does not start.`);
+          }
+        }
         const taskToken = `${baseToken}.${++attempts}`;
         const withToken = replaceString(parameters, baseToken, taskToken);
         return (await this.options.integrate({ task, parameters: withToken, execution: record, taskToken })) as never;
@@ -224,6 +234,7 @@ export class LocalStepFunctions {
     );
     const collecting = (async () => {
       for await (const event of execution.eventLogs) {
+        if (event.type === 'MapIterationFailed') failedMaps.add(event.parentState.name);
         if (event.type !== 'StateEntered' && event.type !== 'StateExited') continue;
         if (event.type === 'StateEntered') record.states.push(event.state.name);
         this.options.onEvent?.({ execution: record, type: event.type, state: event.state.name });

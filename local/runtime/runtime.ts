@@ -101,13 +101,25 @@ export class LocalRuntime {
         phases[phase] = (phases[phase] ?? 0) + Date.now() - started;
       }
     };
-    log('synthesizing the reference app');
-    const assembly = await timed('synthesis', () => synthesizeReferenceApp({ primaryRegion, servingRegions }));
-    log('starting DynamoDB Local and the local S3');
+    // DynamoDB Local (a JVM) starts while the app synthesizes; a missing Java fails the run before anything else.
+    log('starting DynamoDB Local; synthesizing the reference app');
     let runtime: LocalRuntime | undefined;
-    const [dynamo, s3] = await timed('emulators', () =>
-      Promise.all([startDynamoDbLocal(), startLocalS3({ onObjectCreated: (event) => runtime?.objectCreated(event) })]),
-    );
+    const emulatorsStarted = Date.now();
+    const dynamoStarting = startDynamoDbLocal();
+    const s3Starting = startLocalS3({ onObjectCreated: (event) => runtime?.objectCreated(event) });
+    const [dynamoResult, s3Result, assemblyResult] = await Promise.allSettled([
+      dynamoStarting.finally(() => (phases.emulators = Date.now() - emulatorsStarted)),
+      s3Starting,
+      timed('synthesis', () => synthesizeReferenceApp({ primaryRegion, servingRegions })),
+    ]);
+    if (dynamoResult.status === 'rejected' || s3Result.status === 'rejected' || assemblyResult.status === 'rejected') {
+      if (dynamoResult.status === 'fulfilled') await dynamoResult.value.stop();
+      if (s3Result.status === 'fulfilled') await s3Result.value.close();
+      if (assemblyResult.status === 'fulfilled') assemblyResult.value.dispose();
+      const failed = [dynamoResult, s3Result, assemblyResult].find((result) => result.status === 'rejected');
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    const [dynamo, s3, assembly] = [dynamoResult.value, s3Result.value, assemblyResult.value];
     const baseEnvironment: Record<string, string> = {
       ...(process.env as Record<string, string>),
       AWS_ENDPOINT_URL_S3: s3.endpoint,

@@ -2,6 +2,8 @@
  * `warden local run` end to end, the safety scenarios: canary rollback, region waves and an alarm storm against the
  * brakes, each checked through the contract JSON and the exported ledger, lineage and events.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runWarden } from '../support/cli';
 import { executionsOf, PRIMARY, runScenario, SCENARIO_TIMEOUT_MS, SECONDARY, served } from './support';
 
@@ -70,6 +72,15 @@ describe('warden local run: safety scenarios', () => {
     },
     SCENARIO_TIMEOUT_MS,
   );
+
+  it('without Java, says in one sentence how to install it and exits 2, leaving nothing running', () => {
+    const run = runWarden(['local', 'run', '--scenario', 'happy', '--json'], {
+      env: { JAVA_HOME: join(tmpdir(), 'no-java-here') },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/warden: DynamoDB Local needs a Java runtime ≥ 11 .*install one/);
+  });
 
   it('refuses an unknown scenario with exit code 2 and one sentence', () => {
     const run = runWarden(['local', 'run', '--scenario', 'chaos', '--json']);

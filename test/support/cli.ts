@@ -13,13 +13,13 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function runWarden(args: readonly string[], options: { cwd?: string; input?: string } = {}): CliRun {
+export function runWarden(args: readonly string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): CliRun {
   if (!existsSync(CLI)) throw new Error('dist/local/cli.js is missing: run `npm run build` (npm test does) first.');
   const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     input: options.input,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
     maxBuffer: 64 * 1024 * 1024,
   });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
