@@ -119,10 +119,12 @@ function humanSummary(summary: import('../runtime/scenarios').ScenarioSummary): 
       `(${(summary.virtualMs / 3_600_000).toFixed(1)} virtual hours)`,
     '',
     'executions:',
-    ...summary.executions.map(
-      (execution) =>
-        `  ${execution.region.padEnd(10)} ${execution.stateMachine.padEnd(12)} ${execution.status.padEnd(9)} ` +
-        `${execution.error ?? ''} ${execution.states.length} states`,
+    ...collapse(
+      summary.executions.map(
+        (execution) =>
+          `  ${execution.region.padEnd(10)} ${execution.stateMachine.padEnd(12)} ${execution.status.padEnd(9)} ` +
+          `${execution.error ?? ''} ${execution.states.at(-1) ?? ''}`,
+      ),
     ),
     'endpoints:',
     ...summary.endpoints.map(
@@ -140,4 +142,21 @@ function humanSummary(summary: import('../runtime/scenarios').ScenarioSummary): 
   if (summary.failures.length > 0)
     lines.push('', 'expected but did not happen:', ...summary.failures.map((f) => `  - ${f}`));
   return lines.join('\n');
+}
+
+/** Runs of identical lines as one line with a count. */
+function collapse(lines: readonly string[]): string[] {
+  const collapsed: string[] = [];
+  let previous: string | undefined;
+  let count = 0;
+  for (const line of [...lines, undefined]) {
+    if (line === previous) {
+      count++;
+      continue;
+    }
+    if (previous !== undefined) collapsed.push(count > 1 ? `${previous} (× ${count})` : previous);
+    previous = line;
+    count = 1;
+  }
+  return collapsed;
 }

@@ -124,8 +124,19 @@ export class LocalStepFunctions {
         const execution = this.executionsByArn.get(input.executionArn);
         if (!execution)
           throw new ServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${input.executionArn}'`);
-        const { states: _states, done: _done, ...described } = execution;
-        return described;
+        const {
+          executionArn,
+          stateMachineArn,
+          name,
+          status,
+          startDate,
+          stopDate,
+          input: text,
+          output,
+          error,
+          cause,
+        } = execution;
+        return { executionArn, stateMachineArn, name, status, startDate, stopDate, input: text, output, error, cause };
       },
       SendTaskSuccess: (input: { taskToken: string; output: string }) => {
         const waiter = this.waiterFor(input.taskToken);

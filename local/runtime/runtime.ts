@@ -103,10 +103,15 @@ export class LocalRuntime {
     };
     // DynamoDB Local (a JVM) starts while the app synthesizes; a missing Java fails the run before anything else.
     log('starting DynamoDB Local; synthesizing the reference app');
-    let runtime: LocalRuntime | undefined;
+    // The emulators call each other through the runtime, which exists only once they all do.
+    const late: { runtime?: LocalRuntime } = {};
+    const wired = (): LocalRuntime => {
+      if (late.runtime === undefined) throw new Error('The local runtime is not started yet.');
+      return late.runtime;
+    };
     const emulatorsStarted = Date.now();
     const dynamoStarting = startDynamoDbLocal();
-    const s3Starting = startLocalS3({ onObjectCreated: (event) => runtime?.objectCreated(event) });
+    const s3Starting = startLocalS3({ onObjectCreated: (event) => late.runtime?.objectCreated(event) });
     const [dynamoResult, s3Result, assemblyResult] = await Promise.allSettled([
       dynamoStarting.finally(() => (phases.emulators = Date.now() - emulatorsStarted)),
       s3Starting,
@@ -137,11 +142,10 @@ export class LocalRuntime {
     };
     const lambda = new LocalLambda(baseEnvironment, forced);
     const clock = new VirtualClock();
-    let stepFunctions: LocalStepFunctions | undefined;
     const events = new LocalEventBridge({
       account: assembly.account,
       clock,
-      deliver: (target, _event, _rule, input) => runtime!.deliver(target.arn, input),
+      deliver: (target, _event, _rule, input) => wired().deliver(target.arn, input),
     });
     const cloudwatch = new LocalCloudWatch({
       account: assembly.account,
@@ -153,18 +157,19 @@ export class LocalRuntime {
     const integrate = taskIntegration({
       clock,
       lambda,
-      stepFunctions: () => stepFunctions!,
-      sagemaker: (region) => runtime!.sagemakerApi(region),
+      stepFunctions: () => wired().stepFunctions,
+      sagemaker: (region) => wired().sagemakerApi(region),
       putEvents: async (region, input) => events.client(region).PutEvents(input as never) as never,
       readObject: (bucket, key) => s3.read(bucket, key),
     });
-    stepFunctions = new LocalStepFunctions({
+    const stepFunctions = new LocalStepFunctions({
       account: assembly.account,
       clock,
       integrate,
-      onEvent: (event) => runtime?.progress(event),
+      onEvent: (event) => late.runtime?.progress(event),
     });
-    runtime = new LocalRuntime(clock, assembly, s3, dynamo, lambda, events, cloudwatch, stepFunctions, options);
+    const runtime = new LocalRuntime(clock, assembly, s3, dynamo, lambda, events, cloudwatch, stepFunctions, options);
+    late.runtime = runtime;
     Object.assign(runtime.phases, phases);
     try {
       await runtime.provision();

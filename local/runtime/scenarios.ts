@@ -96,7 +96,10 @@ class Traffic {
     });
     const lines = records.map((record) => FEATURES.map((name) => csvField(record[name] ?? '')).join(','));
     for (const region of this.runtime.assembly.servingRegions) {
-      const live = this.runtime.endpoints(region).endpointsSummary().find((endpoint) => endpoint.name === ENDPOINT);
+      const live = this.runtime
+        .endpoints(region)
+        .endpointsSummary()
+        .find((endpoint) => endpoint.name === ENDPOINT);
       if (live === undefined || live.status === 'Creating' || live.status === 'Failed') continue;
       for (let request = 0; request < this.requestsPerMinute; request++) {
         const body = lines.slice(request * this.rowsPerRequest, (request + 1) * this.rowsPerRequest).join('\n');

@@ -13,7 +13,10 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function runWarden(args: readonly string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): CliRun {
+export function runWarden(
+  args: readonly string[],
+  options: { cwd?: string; input?: string; env?: Record<string, string> } = {},
+): CliRun {
   if (!existsSync(CLI)) throw new Error('dist/local/cli.js is missing: run `npm run build` (npm test does) first.');
   const result = spawnSync(process.execPath, [CLI, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
