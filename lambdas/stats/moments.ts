@@ -67,15 +67,16 @@ export class Moments {
       this.scaledMean = other.scaledMean;
       this.scaledM2 = other.scaledM2;
     } else {
-      // The smaller scale belongs to the larger deviations; moving both sides to it cannot overflow. The distance
-      // between the two shifts is a deviation too and may need a larger or smaller scale than either side has.
-      let scale = Math.min(this.scale, other.scale);
+      // One scale for both sides and the distance between their shifts (a deviation too): the one that brings the
+      // largest of them to about 1. Neither square can overflow then, and what underflows is below the precision
+      // of the largest term anyway. (Keeping either side's scale can flush the other side's M2 to zero.)
       const distance = Math.abs(other.shift - this.shift);
-      if (distance !== 0 && Number.isFinite(distance)) {
-        const fitted = scaleFor(distance);
-        if (distance * scale > HUGE) scale = Math.min(scale, fitted);
-        else if (distance * scale < TINY && this.roomFor(fitted) && other.roomFor(fitted)) scale = fitted;
-      }
+      const largest = Math.max(
+        this.magnitudeExponent(),
+        other.magnitudeExponent(),
+        distance > 0 && Number.isFinite(distance) ? Math.log2(distance) : -Infinity,
+      );
+      const scale = Number.isFinite(largest) ? scaleFor(2 ** Math.max(-1000, Math.min(1000, largest))) : this.scale;
       this.rescale(scale);
       const factor = scale / other.scale;
       const otherMean = other.scaledMean * factor;
@@ -134,6 +135,12 @@ export class Moments {
     if (scaled <= HUGE && scaled >= TINY) return;
     const target = scaleFor(deviation);
     if (scaled > HUGE || this.roomFor(target)) this.rescale(target);
+  }
+
+  /** log2 of the largest accumulated quantity in unscaled units (√M2 or |mean − shift|); −∞ when both are 0. */
+  private magnitudeExponent(): number {
+    const largest = Math.max(Math.sqrt(Math.max(0, this.scaledM2)), Math.abs(this.scaledMean));
+    return largest > 0 ? Math.log2(largest) - Math.log2(this.scale) : -Infinity;
   }
 
   /** Whether moving to `scale` keeps what has accumulated at most about 1 in scaled units. */

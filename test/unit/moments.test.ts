@@ -236,6 +236,20 @@ describe('Moments', () => {
     }
   });
 
+  it('merges a part of tiny spread into a part without spread (a case fast-check found)', () => {
+    // Keeping the zero part's scale flushed the other part's M2 and the distance between them to zero.
+    const tiny = 1.3198340665566424e-301;
+    for (const [left, right] of [
+      [[0, tiny], [0]],
+      [[0], [0, tiny]],
+      [[5e300, -5e300], [tiny]],
+    ]) {
+      const merged = momentsOf(right);
+      merged.merge(momentsOf(left));
+      expectMoments(reference([...left, ...right]), merged);
+    }
+  });
+
   it('merges in any tree shape', () => {
     fc.assert(
       fc.property(
