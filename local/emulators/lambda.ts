@@ -53,6 +53,8 @@ export class LocalLambda {
   private readonly functions = new Map<string, LocalFunctionDefinition>();
   private readonly modules = new Map<string, Promise<Handler>>();
   private readonly invocations: InvocationRecord[] = [];
+  /** Wall time spent inside handlers, in milliseconds (overlapping invocations counted each). */
+  busyMs = 0;
   /** The function whose environment is installed, and how many of its invocations are running. */
   private owner: { name: string; running: number } | undefined;
   private waiting: Array<() => void> = [];
@@ -98,6 +100,7 @@ export class LocalLambda {
     // The event travels as JSON, as it does between Lambda and its callers.
     const event = JSON.parse(JSON.stringify(payload ?? null)) as unknown;
     const release = await this.acquire(definition);
+    const started = Date.now();
     try {
       const result = await handler(event, this.context(definition, requestId));
       this.invocations.push({ functionName: definition.name, region: definition.region, requestId, ok: true });
@@ -114,6 +117,7 @@ export class LocalLambda {
       });
       throw new FunctionError(errorType, message);
     } finally {
+      this.busyMs += Date.now() - started;
       release();
     }
   }

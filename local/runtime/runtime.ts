@@ -267,7 +267,21 @@ export class LocalRuntime {
 
   /** Sends inference traffic to an endpoint, as a client of InvokeEndpoint would. */
   async invokeEndpoint(region: string, endpointName: string, body: string, contentType = 'text/csv') {
-    return this.endpoints(region).invoke(endpointName, body, contentType);
+    return this.timed('inference traffic', () => this.endpoints(region).invoke(endpointName, body, contentType));
+  }
+
+  /** Wall time by phase: start-up, and the busy time of handlers, training, transform and traffic during the run. */
+  phaseTimes(): PhaseTimes {
+    return { ...this.phases, 'lambda handlers': this.lambda.busyMs };
+  }
+
+  private async timed<T>(phase: string, work: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      this.phases[phase] = (this.phases[phase] ?? 0) + Date.now() - started;
+    }
   }
 
   executions(): ExecutionRecord[] {
@@ -579,10 +593,12 @@ export class LocalRuntime {
         }
         return result;
       },
-      runToCompletion: async (kind, input) =>
-        (kind === 'TrainingJob'
-          ? await jobs.runTrainingJobToCompletion(input as never)
-          : await jobs.runTransformJobToCompletion(input as never)) as unknown as Record<string, unknown>,
+      runToCompletion: (kind, input) =>
+        this.timed(kind === 'TrainingJob' ? 'training jobs' : 'transform jobs', async () =>
+          kind === 'TrainingJob'
+            ? await jobs.runTrainingJobToCompletion(input as never)
+            : await jobs.runTransformJobToCompletion(input as never),
+        ) as unknown as Promise<Record<string, unknown>>,
     };
   }
 

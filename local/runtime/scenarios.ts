@@ -284,7 +284,7 @@ function summarize(
     })),
     audit: { entries: state.audit.length, valid: verification },
     failures,
-    phasesMs: { ...runtime.phases, scenario: Date.now() - started },
+    phasesMs: { ...runtime.phaseTimes(), scenario: Date.now() - started },
     virtualMs: runtime.clock.now() - virtualStart,
   };
 }
