@@ -131,18 +131,20 @@ describe('local Step Functions', () => {
       },
       'First',
     );
-    let sfn!: LocalStepFunctions;
-    ({ sfn } = service(machine, async ({ taskToken, parameters }) => {
+    const late: { sfn?: LocalStepFunctions } = {};
+    const { sfn } = service(machine, async ({ taskToken, parameters }) => {
+      const self = late.sfn as LocalStepFunctions;
       expect((parameters as { token: string }).token).toBe(taskToken);
       tokens.push(taskToken);
-      const answer = sfn.waitForToken(taskToken);
-      const api = sfn.client(REGION);
+      const answer = self.waitForToken(taskToken);
+      const api = self.client(REGION);
       setImmediate(() => {
         if (tokens.length === 1) api.SendTaskSuccess({ taskToken, output: '{"approved":true}' });
         else api.SendTaskFailure({ taskToken, error: 'Warden.DeploymentRolledBack', cause: 'canary alarm' });
       });
       return answer;
-    }));
+    });
+    late.sfn = sfn;
     const execution = sfn.start(REGION, ARN, '{}', 'tokens');
     await execution.done;
     expect(new Set(tokens).size).toBe(2);
