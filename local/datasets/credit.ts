@@ -6,6 +6,7 @@
  * `labelBias` lowers the approval odds of facet `sex = F` (the bias gate fails at 1) and `drift` moves the population
  * (PSI above 0.2 on income, debt ratio, age and region at 1). Every row meets the family's data contract.
  */
+import { seededRandom } from '../runtime/random';
 
 export interface CreditDatasetOptions {
   /** Data rows to generate. */
@@ -230,20 +231,16 @@ function checkOptions(options: CreditDatasetOptions): void {
 
 /** mulberry32 uniforms and Box–Muller normals: small, fast and the same on every platform. */
 class Random {
-  private state: number;
+  private readonly next: () => number;
   private spareNormal: number | undefined;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.next = seededRandom(seed);
   }
 
   /** Uniform on [0, 1). */
   uniform(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.next();
   }
 
   /** Standard normal; Box–Muller gives two, the second is kept for the next call. */

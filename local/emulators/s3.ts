@@ -17,6 +17,7 @@ import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
+import { readBody } from './http';
 
 export interface LocalS3 {
   readonly endpoint: string;
@@ -402,15 +403,6 @@ async function listObjects(root: string, bucket: string, url: URL, response: Ser
     [...prefixes].map((entry) => `<CommonPrefixes><Prefix>${xml(entry)}</Prefix></CommonPrefixes>`).join('') +
     '</ListBucketResult>';
   response.writeHead(200, { 'Content-Type': 'application/xml' }).end(body);
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
 }
 
 function isAwsChunked(request: IncomingMessage): boolean {

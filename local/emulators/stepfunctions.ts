@@ -3,7 +3,8 @@
  * own ASL. Every Task state goes to the runtime's service integrations by its `Resource`; the control-plane API the
  * handlers use (StartExecution, DescribeExecution, SendTaskSuccess/Failure/Heartbeat) is served here.
  *
- * Two things the library does not do are supplied by rewriting a copy of the definition, with state names kept:
+ * Two things the library does not do are supplied by rewriting a copy of the definition ({@link localDefinition}),
+ * with state names kept:
  * - `ItemReader` (ignored by the library): the Map reads its items through a Task `<Map>.ItemReader` first;
  * - time: a Wait state becomes a Task of the same name that advances the virtual clock by the wait, so schedules,
  *   alarms and canary bakes due meanwhile happen, and nothing sleeps.
@@ -334,19 +335,22 @@ function localTasks(definition: StateMachineDefinition): TaskStateSummary[] {
  * The definition the library runs: a JSON copy (not structuredClone: under Jest that makes objects of another realm,
  * which the library does not take for plain objects) with ItemReaders and Waits rewritten as described above.
  */
-export function localDefinition(definition: StateMachineDefinition): StateMachineDefinition {
+export function localDefinition(
+  definition: StateMachineDefinition,
+  options: { readonly waitsOnClock?: boolean } = {},
+): StateMachineDefinition {
   const copy = JSON.parse(JSON.stringify(definition)) as StateMachineDefinition;
-  rewriteScope(copy);
+  rewriteScope(copy, options.waitsOnClock ?? true);
   return copy;
 }
 
-function rewriteScope(scope: StateMachineDefinition): void {
+function rewriteScope(scope: StateMachineDefinition, waitsOnClock: boolean): void {
   const states = scope.States as Record<string, AslState & Record<string, unknown>>;
   for (const [name, state] of Object.entries(states)) {
-    for (const branch of state.Branches ?? []) rewriteScope(branch);
+    for (const branch of state.Branches ?? []) rewriteScope(branch, waitsOnClock);
     const processor = state.ItemProcessor ?? state.Iterator;
-    if (processor) rewriteScope(processor);
-    if (state.Type === 'Wait') states[name] = waitAsTask(state);
+    if (processor) rewriteScope(processor, waitsOnClock);
+    if (state.Type === 'Wait' && waitsOnClock) states[name] = waitAsTask(state);
     const reader = state.ItemReader as { Resource: string; Parameters?: unknown } | undefined;
     if (state.Type !== 'Map' || reader === undefined) continue;
     const readerName = `${name}.ItemReader`;

@@ -12,6 +12,7 @@
  */
 import * as z from 'zod';
 import { packTarGz, unpackTarGz } from './tar';
+import { seededRandom } from '../../runtime/random';
 
 /** File name of the model inside the model directory and `model.tar.gz`. */
 export const MODEL_FILE = 'model.json';
@@ -369,16 +370,9 @@ function argmax(values: Float64Array): number {
   return best;
 }
 
-/** mulberry32, seeded per epoch so that a resumed fit shuffles exactly as an uninterrupted one. */
+/** A generator seeded per epoch, so that a resumed fit shuffles exactly as an uninterrupted one. */
 function random(seed: number, epoch: number): () => number {
-  let state = (Math.imul(seed, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(Math.imul(seed, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b));
 }
 
 /** Fisher–Yates. */

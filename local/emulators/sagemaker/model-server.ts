@@ -28,6 +28,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { parseCsv } from '../../../lambdas/stats/csv';
 import type { Prediction, Predictor, TrainedPredictor } from './model-artifact';
+import { readBody } from '../http';
 
 export interface ModelServer {
   readonly url: string;
@@ -231,15 +232,6 @@ function reply(
 ): void {
   response.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...headers });
   response.end(body);
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
 }
 
 /** One request on its own connection, so that closing the server leaves no pooled socket behind. */

@@ -3,10 +3,10 @@
  * stand-in for the AWS service (see fake-aws.ts); Wait states and retry pauses take no time.
  */
 import '../../../local/emulators/promise-polyfill';
+import { localDefinition } from '../../../local/emulators/stepfunctions';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import {
   taskStates,
-  type AslState,
   type StateMachineDefinition,
   type TaskStateSummary,
 } from '../../../lib/state-machine-file';
@@ -32,61 +32,13 @@ export interface LocalExecutionOptions {
   readonly taskToken?: string;
 }
 
-const ITEM_READER_RESULT = '$.localItemReaderItems';
-
 /**
- * aws-local-stepfunctions ignores `ItemReader`: a Map state that reads its items from S3 becomes, for local runs, a
- * Task state `<Map>.ItemReader` with the reader's Resource and Parameters (dispatched like any Task) followed by an
- * inline Map over the items it returned.
+ * aws-local-stepfunctions ignores `ItemReader`: a Map that reads its items from S3 becomes, for local runs, a Task
+ * `<Map>.ItemReader` followed by an inline Map over the items it returned (the local runtime's rewrite; Wait states
+ * stay Waits here, overridden to take no time).
  */
 export function withLocalItemReaders(definition: StateMachineDefinition): StateMachineDefinition {
-  // A JSON round trip, not structuredClone: under Jest that would build objects of another realm, which the library
-  // does not treat as plain objects.
-  const copy = JSON.parse(JSON.stringify(definition)) as StateMachineDefinition;
-  rewriteScope(copy);
-  return copy;
-}
-
-function rewriteScope(scope: StateMachineDefinition): void {
-  const states = scope.States as Record<string, AslState & Record<string, unknown>>;
-  for (const [name, state] of Object.entries(states)) {
-    for (const branch of state.Branches ?? []) rewriteScope(branch);
-    const processor = state.ItemProcessor ?? state.Iterator;
-    if (processor) rewriteScope(processor);
-    const reader = state.ItemReader as { Resource: string; Parameters?: unknown } | undefined;
-    if (state.Type !== 'Map' || reader === undefined) continue;
-    const readerName = `${name}.ItemReader`;
-    redirect(scope, name, readerName);
-    states[readerName] = {
-      Type: 'Task',
-      Resource: reader.Resource,
-      Parameters: reader.Parameters,
-      ResultPath: ITEM_READER_RESULT,
-      Next: name,
-    };
-    const distributedOnly = new Set([
-      'ItemReader',
-      'ItemBatcher',
-      'ResultWriter',
-      'Label',
-      'ToleratedFailurePercentage',
-    ]);
-    const local = Object.fromEntries(Object.entries(state).filter(([field]) => !distributedOnly.has(field)));
-    local.ItemsPath = ITEM_READER_RESULT;
-    if (processor) local.ItemProcessor = { StartAt: processor.StartAt, States: processor.States };
-    states[name] = local as unknown as AslState;
-  }
-}
-
-function redirect(scope: StateMachineDefinition, from: string, to: string): void {
-  const mutable = scope as { StartAt: string };
-  if (mutable.StartAt === from) mutable.StartAt = to;
-  for (const state of Object.values(scope.States) as Array<Record<string, unknown>>) {
-    if (state.Next === from) state.Next = to;
-    if (state.Default === from) state.Default = to;
-    for (const rule of (state.Choices ?? []) as Array<Record<string, unknown>>) if (rule.Next === from) rule.Next = to;
-    for (const rule of (state.Catch ?? []) as Array<Record<string, unknown>>) if (rule.Next === from) rule.Next = to;
-  }
+  return localDefinition(definition, { waitsOnClock: false });
 }
 
 /** Runs one execution to its end and reports it the way Step Functions would (status, error, cause, states). */
