@@ -253,13 +253,17 @@ function alignQueryStart(start: number, period: number, now: number): number {
   return Math.floor(start / (stepSeconds * 1000)) * stepSeconds * 1000;
 }
 
-export interface MetricAlarmConfig {
+/** What metric and composite alarms have in common. */
+interface AlarmConfigBase {
   readonly alarmName: string;
   readonly description?: string;
   readonly actionsEnabled: boolean;
   readonly alarmActions: readonly string[];
   readonly okActions: readonly string[];
   readonly insufficientDataActions: readonly string[];
+}
+
+export interface MetricAlarmConfig extends AlarmConfigBase {
   readonly metric: MetricIdentity;
   readonly statistic: Statistic;
   /** Seconds. */
@@ -357,13 +361,7 @@ function parseAlarmStatistic(statistic: unknown, extended: unknown): Statistic {
   return { kind: 'percentile', name: String(extended), percentile };
 }
 
-export interface CompositeAlarmConfig {
-  readonly alarmName: string;
-  readonly description?: string;
-  readonly actionsEnabled: boolean;
-  readonly alarmActions: readonly string[];
-  readonly okActions: readonly string[];
-  readonly insufficientDataActions: readonly string[];
+export interface CompositeAlarmConfig extends AlarmConfigBase {
   readonly alarmRule: string;
   readonly rule: AlarmRule;
 }
