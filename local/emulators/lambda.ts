@@ -95,13 +95,14 @@ export class LocalLambda {
   /** Invokes synchronously (RequestResponse): resolves with the handler's result, rejects with a FunctionError. */
   async invoke(identifier: string, payload: unknown): Promise<unknown> {
     const definition = this.find(identifier);
-    const handler = await this.load(definition);
     const requestId = randomUUID();
     // The event travels as JSON, as it does between Lambda and its callers.
     const event = JSON.parse(JSON.stringify(payload ?? null)) as unknown;
     const release = await this.acquire(definition);
     const started = Date.now();
     try {
+      // Loaded under the function's own environment: module-level code (loggers, clients) reads it at init.
+      const handler = await this.load(definition);
       const result = await handler(event, this.context(definition, requestId));
       this.invocations.push({ functionName: definition.name, region: definition.region, requestId, ok: true });
       return result === undefined ? null : (JSON.parse(JSON.stringify(result)) as unknown);

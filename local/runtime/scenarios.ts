@@ -23,7 +23,7 @@ const ENDPOINT = `warden-${MODEL}`;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 /** Rows per uploaded dataset: enough that every facet value (X is 3 % of applicants) has a stable accuracy. */
-const DATASET_ROWS = 12_000;
+export const DATASET_ROWS = 12_000;
 const FEATURES = ['age', 'income', 'debt_ratio', 'sex', 'region'];
 
 export interface ExecutionSummary {
@@ -68,7 +68,7 @@ export interface ScenarioState {
  * Inference traffic to every serving region's endpoint from the credit population: `requestsPerMinute` requests of
  * `rowsPerRequest` records each. Drift needs volume per hour (records); a canary's alarm needs requests per minute.
  */
-class Traffic {
+export class Traffic {
   private cancel: (() => void) | undefined;
   drift = 0;
   requestsPerMinute = 6;
@@ -117,7 +117,8 @@ function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-function dataset(rows: number, seed: number, options: { labelBias?: number; drift?: number } = {}): string {
+/** A labelled credit dataset as CSV (header and rows), from the synthetic population. */
+export function dataset(rows: number, seed: number, options: { labelBias?: number; drift?: number } = {}): string {
   const records = creditRows({ rows, seed, ...options });
   const columns = Object.keys(records[0] ?? {});
   return [columns.join(','), ...records.map((record) => columns.map((name) => csvField(record[name])).join(','))].join(
