@@ -26,6 +26,8 @@ interface PendingChange {
 }
 
 export class FakeEndpoint {
+  /** The config in service before the execution (undefined: the endpoint did not exist). */
+  readonly initialConfigName?: string;
   configName?: string;
   status?: string;
   failureReason?: string;
@@ -45,6 +47,7 @@ export class FakeEndpoint {
       readonly pollsUntilSettled?: number;
     },
   ) {
+    this.initialConfigName = options.existingConfigName;
     this.configName = options.existingConfigName;
     this.status = options.existingConfigName === undefined ? undefined : 'InService';
     this.outcomes = [...(options.outcomes ?? ['in-service'])];
@@ -68,6 +71,17 @@ export class FakeEndpoint {
         return this.change('updateEndpoint', request, 'Updating');
       },
     };
+  }
+
+  /**
+   * Lets SageMaker finish a change still in progress, as it does whether or not anyone polls: what the endpoint serves
+   * once the execution is long over.
+   */
+  finishPendingChange(): void {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    this.pending = undefined;
+    this.settle(pending);
   }
 
   /** What SageMaker answers for an endpoint it does not know (DescribeEndpoint, UpdateEndpoint). */

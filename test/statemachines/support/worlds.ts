@@ -5,7 +5,7 @@
 import { loadStateMachineDefinition } from '../../../lib/state-machine-file';
 import { FakeAws, StubbedAwsError, type Handler } from './fake-aws';
 import { FakeEndpoint, type EndpointOutcome } from './fake-endpoint';
-import { runLocally, type LocalExecution } from './local-execution';
+import { runLocally, type ExecutionHooks, type LocalExecution } from './local-execution';
 import {
   ENDPOINT_NAME,
   deploySubstitutions,
@@ -26,6 +26,7 @@ export interface DeployWorldOptions {
   readonly lambda?: Partial<Record<HandlerName, Handler>>;
   /** SageMaker answers that replace the stubbed endpoint's, by action. */
   readonly sagemaker?: Record<string, Handler>;
+  readonly execution?: ExecutionHooks;
 }
 
 export interface DeployRun {
@@ -57,7 +58,10 @@ export async function runDeploy(input: Record<string, unknown>, options: DeployW
   });
   const aws = new FakeAws({ lambda: options.lambda, sagemaker: { ...endpoint.handlers(), ...options.sagemaker } });
   const definition = loadStateMachineDefinition('deploy.asl.json', deploySubstitutions(region));
-  const execution = await runLocally(definition, input, aws.dispatch, { executionName: `deploy-${region}` });
+  const execution = await runLocally(definition, input, aws.dispatch, {
+    executionName: `deploy-${region}`,
+    ...options.execution,
+  });
   return { execution, aws, endpoint };
 }
 
@@ -128,6 +132,8 @@ export interface TrainingWorldOptions {
   readonly objects?: Record<string, unknown>;
   /** How each region's endpoint answers its deployment. @default every region goes into service */
   readonly regionOutcomes?: Record<string, EndpointOutcome[]>;
+  /** Hooks on the training execution only (the regional deploy executions it starts run without them). */
+  readonly execution?: ExecutionHooks;
 }
 
 export interface TrainingRun {
@@ -178,7 +184,10 @@ export async function runTraining(
   });
   for (const [key, value] of Object.entries(options.objects ?? {})) aws.objects.set(key, value);
   const definition = loadStateMachineDefinition('training.asl.json', options.substitutions ?? trainingSubstitutions());
-  const execution = await runLocally(definition, input, aws.dispatch, { executionName: 'training-1' });
+  const execution = await runLocally(definition, input, aws.dispatch, {
+    executionName: 'training-1',
+    ...options.execution,
+  });
   return { execution, aws, deployments };
 }
 
@@ -216,9 +225,10 @@ export interface RemediationRun {
 export async function runRemediation(
   event: Record<string, unknown>,
   lambda: Partial<Record<HandlerName, Handler>>,
+  hooks: ExecutionHooks = {},
 ): Promise<RemediationRun> {
   const aws = new FakeAws({ lambda });
   const definition = loadStateMachineDefinition('remediate.asl.json', remediateSubstitutions());
-  const execution = await runLocally(definition, event, aws.dispatch, { executionName: 'remediation-1' });
+  const execution = await runLocally(definition, event, aws.dispatch, { executionName: 'remediation-1', ...hooks });
   return { execution, aws };
 }
