@@ -7,6 +7,7 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { WardenDashboard } from './dashboard';
 import { DriftMonitor } from './drift-monitor';
 import { ModelDeployment } from './model-deployment';
 import { acknowledge } from './nag/acknowledge';
@@ -33,7 +34,16 @@ export interface WardenServingProps {
   readonly encryptionKey: kms.IKey;
   /** Settings shared by Warden functions (VPC, log retention). @default none */
   readonly functionDefaults?: Partial<WardenFunctionProps>;
+  /**
+   * Add the family's CloudWatch dashboard for this region ({@link WardenDashboard}). Without this prop, the context
+   * key `warden:dashboard` set to `false` turns dashboards off app-wide (e.g. `cdk synth -c warden:dashboard=false`).
+   * @default true
+   */
+  readonly dashboard?: boolean;
 }
+
+/** Context key that turns the serving dashboards off where the `dashboard` prop is not given. */
+export const DASHBOARD_CONTEXT_KEY = 'warden:dashboard';
 
 /**
  * One model family in one serving region: the endpoint and its deploy state machine, the serving alarms, the drift
@@ -45,6 +55,8 @@ export class WardenServing extends Construct {
   readonly driftMonitor: DriftMonitor;
   /** Notified of every alarm and recovery, for people; remediation itself listens on EventBridge. */
   readonly alarmTopic: sns.Topic;
+  /** The family's dashboard in this region, unless turned off. */
+  readonly dashboard?: WardenDashboard;
 
   constructor(scope: Construct, id: string, props: WardenServingProps) {
     super(scope, id);
@@ -94,6 +106,24 @@ export class WardenServing extends Construct {
     }
     this.driftMonitor.alarm.addAlarmAction(notify);
     this.driftMonitor.alarm.addOkAction(notify);
+    if (dashboardWanted(this, props.dashboard)) {
+      this.dashboard = new WardenDashboard(this, 'Dashboard', {
+        modelName: model,
+        primaryRegion: props.primaryRegion,
+        endpointName: this.deployment.endpointName,
+        variantName: props.deployment.variantName,
+        instanceCount: props.deployment.instanceCount,
+        driftFeatures: features,
+        driftPeriod: props.drift?.schedule,
+        psiThreshold: props.drift?.psiThreshold,
+        alarms: [
+          this.deployment.errorAlarm,
+          this.deployment.latencyAlarm,
+          this.driftMonitor.alarm,
+          ...this.driftMonitor.featureAlarms,
+        ],
+      });
+    }
     if (Stack.of(this).region !== props.primaryRegion) {
       const controlPlaneBus = events.EventBus.fromEventBusArn(
         this,
@@ -128,4 +158,10 @@ export class WardenServing extends Construct {
       });
     }
   }
+}
+
+function dashboardWanted(scope: Construct, prop: boolean | undefined): boolean {
+  if (prop !== undefined) return prop;
+  const context: unknown = scope.node.tryGetContext(DASHBOARD_CONTEXT_KEY);
+  return context !== false && context !== 'false';
 }
