@@ -10,6 +10,7 @@ import { grantLedgerAccess } from './ledger-access';
 import { auditTableName, lineageTableName } from './lineage-store';
 import { defaultBusArn, names } from './naming';
 import { acknowledgeWildcardResource } from './nag/acknowledge';
+import { hasInstanceStorage } from './nag/instance-storage';
 import { SageMakerExecutionRole } from './sagemaker-role';
 import { DEFAULTS, type DeploymentSettings } from './settings';
 import { WardenFunction, type WardenFunctionProps } from './warden-function';
@@ -30,12 +31,12 @@ export interface ModelDeploymentProps {
   readonly functionDefaults?: Partial<WardenFunctionProps>;
 }
 
-/** Instance families with local NVMe storage, which SageMaker refuses a volume KMS key for. */
-const NVME_FAMILIES = /^ml\.(g4dn|g5|g6|g6e|p3dn|p4d|p4de|p5|p5e|inf2|trn1|m5d|c5d|r5d)\./;
-
-/** True when SageMaker would reject a `KmsKeyId` on the endpoint config of this instance type. */
+/**
+ * True when SageMaker would reject a `KmsKeyId` on the endpoint config of this instance type (NVMe instance storage);
+ * the same list the `Warden-ML5` rule checks against.
+ */
 export function hasNvmeInstanceStorage(instanceType: string): boolean {
-  return NVME_FAMILIES.test(instanceType);
+  return hasInstanceStorage(instanceType);
 }
 
 /**

@@ -3,7 +3,7 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Ch
 import type { Construct } from 'constructs';
 import { WardenChecks } from './warden-checks';
 
-export { WARDEN_RULES, WardenChecks } from './warden-checks';
+export { WARDEN_RULES, WardenChecks, type WardenRule } from './warden-checks';
 export { acknowledge, acknowledgeWildcardResource, acknowledgedRules } from './acknowledge';
 
 /** The packs Warden is checked against: the five cdk-nag packs plus Warden's own rules. */

@@ -1,7 +1,7 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { CfnGlobalTable } from 'aws-cdk-lib/aws-dynamodb';
 import { NagRuleCompliance } from 'cdk-nag';
-import { everyReplica } from './global-table-replicas';
+import { everyReplica } from '../global-table-replicas';
 
 /** DynamoDB TableV2 (global table): encrypted with a customer-managed KMS key in every replica. */
 export function globalTableCustomerManagedKey(node: CfnResource): NagRuleCompliance {
