@@ -6,6 +6,7 @@ import { registerBias } from './commands/bias';
 import { registerDrift } from './commands/drift';
 import { registerEvents } from './commands/events';
 import { registerLocal } from './commands/local-run';
+import { registerReport } from './commands/report';
 import { registerValidate } from './commands/validate';
 
 const program = new Command('warden')
@@ -23,6 +24,7 @@ registerDrift(program);
 registerAudit(program);
 registerEvents(program);
 registerLocal(program);
+registerReport(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {

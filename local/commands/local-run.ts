@@ -1,8 +1,9 @@
 /** `warden local run` (CONTRACTS.md): one scenario of the self-healing loop on the embedded local runtime, offline. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../../lambdas/shared/errors';
+import { loadChartLibrary } from '../report/assets';
+import { writeExport, type RunExport } from '../report/export-files';
+import { checkReportPath, writeReport } from '../report/render';
 import { runCommand } from '../run-command';
 
 interface LocalRunOptions {
@@ -32,7 +33,8 @@ local model servers), EventBridge and CloudWatch, on a virtual clock. Progress g
 Examples:
   $ warden local run
   $ warden local run --scenario canary-rollback --json
-  $ warden local run --scenario happy --export out/`;
+  $ warden local run --scenario happy --export out/
+  $ warden local run --scenario alarm-storm --report run.html`;
 
 export function registerLocal(program: Command): void {
   const local = program.command('local').description('Run Warden on the embedded local runtime, offline.');
@@ -41,8 +43,12 @@ export function registerLocal(program: Command): void {
     .description('Run one scenario of the self-healing loop end to end and check its outcome.')
     .option('--scenario <name>', `one of ${SCENARIO_NAMES.join(', ')}`, 'drift-retrain')
     .option('--json', 'print only the JSON summary of CONTRACTS.md on stdout')
-    .option('--export <dir>', 'write audit.json, lineage.json and events.json of the run into <dir>')
-    .option('--report <file.html>', 'write an HTML report of the run (not available yet)')
+    .option(
+      '--export <dir>',
+      'write what the run left behind into <dir>: summary, audit, lineage, events, executions, reports and metrics ' +
+        '(JSON; `warden report --from <dir>` renders it)',
+    )
+    .option('--report <file.html>', 'write a self-contained HTML report of the run (lineage, bias, drift, timeline)')
     .addHelpText('after', HELP)
     .action(async (_options: LocalRunOptions, command: Command) => {
       const options = command.optsWithGlobals<LocalRunOptions>();
@@ -54,9 +60,9 @@ async function localRun(options: LocalRunOptions) {
   if (!SCENARIO_NAMES.includes(options.scenario)) {
     throw new InputError(`Unknown scenario "${options.scenario}": choose one of ${SCENARIO_NAMES.join(', ')}.`);
   }
-  if (options.report !== undefined) {
-    throw new InputError('--report is not available yet: use --json or --export for the results of a run.');
-  }
+  // Before the run, so that a missing chart library or a wrong path does not cost a whole run.
+  if (options.report !== undefined) checkReportPath(options.report);
+  const report = options.report === undefined ? undefined : { path: options.report, library: loadChartLibrary() };
   // Lambda runs Node.js 22; the SDK's notice about older local Node.js versions would only be noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { LocalRuntime } = await loadRuntime();
@@ -79,11 +85,11 @@ async function localRun(options: LocalRunOptions) {
       throw error;
     }
     const { summary, state } = await runScenario(runtime, options.scenario as never, log);
-    if (options.export !== undefined) {
-      mkdirSync(options.export, { recursive: true });
-      writeFileSync(join(options.export, 'audit.json'), `${JSON.stringify(state.audit, null, 2)}\n`);
-      writeFileSync(join(options.export, 'lineage.json'), `${JSON.stringify(state.lineage, null, 2)}\n`);
-      writeFileSync(join(options.export, 'events.json'), `${JSON.stringify(state.events, null, 2)}\n`);
+    const run: RunExport = { ...state, summary, events: state.events as RunExport['events'] };
+    if (options.export !== undefined) writeExport(options.export, run);
+    if (report !== undefined) {
+      const bytes = writeReport(report.path, run, report.library);
+      log(`report: ${report.path} (${Math.round(bytes / 1024)} KiB)`);
     }
     return {
       json: summary,

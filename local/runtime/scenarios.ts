@@ -6,6 +6,13 @@ import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { parseAuditEntries, sortForExport, verifyChain, type AuditEntry } from '../../lambdas/ledger/audit-chain';
 import { creditRows } from '../datasets/credit';
+import {
+  collectDriftMetrics,
+  collectReports,
+  executionDetail,
+  type DriftMetricSeries,
+  type ExecutionDetail,
+} from '../report/run-artifacts';
 import type { LocalRuntime } from './runtime';
 
 export const SCENARIOS = [
@@ -57,11 +64,17 @@ export interface ScenarioSummary {
   readonly virtualMs: number;
 }
 
-/** Everything a run leaves behind, for `--export`. */
+/** Everything a run leaves behind, for `--export` and `--report`. */
 export interface ScenarioState {
   readonly audit: AuditEntry[];
   readonly lineage: Array<Record<string, unknown>>;
   readonly events: unknown[];
+  /** Every execution with its virtual start and stop times and, for remediations, the decision. */
+  readonly executions: ExecutionDetail[];
+  /** The validation, bias and evaluation reports the handlers wrote, by artifacts-bucket key. */
+  readonly reports: Record<string, unknown>;
+  /** The drift metrics the drift check published, per region and feature. */
+  readonly driftMetrics: DriftMetricSeries[];
 }
 
 /**
@@ -203,13 +216,13 @@ export async function runScenario(
   traffic.stop();
   await runtime.settle();
 
-  const state = await collectState(runtime);
+  const state = await collectState(runtime, virtualStart);
   const summary = summarize(runtime, scenario, state, started, virtualStart, failures);
   checkOutcome(runtime, scenario, summary, state, expect);
   return { summary: { ...summary, ok: failures.length === 0 }, state };
 }
 
-async function collectState(runtime: LocalRuntime): Promise<ScenarioState> {
+async function collectState(runtime: LocalRuntime, virtualStart: number): Promise<ScenarioState> {
   const tables = runtime.assembly.resources('AWS::DynamoDB::GlobalTable');
   const scan = async (suffix: string): Promise<Array<Record<string, unknown>>> => {
     const table = tables.find((resource) => String(resource.properties.TableName).endsWith(suffix));
@@ -228,7 +241,21 @@ async function collectState(runtime: LocalRuntime): Promise<ScenarioState> {
   const auditItems = await scan('-audit');
   const audit = sortForExport(parseAuditEntries(auditItems, 'The audit table'));
   const lineage = await scan('-lineage');
-  return { audit, lineage, events: runtime.events.events().map((entry) => entry.event) };
+  return {
+    audit,
+    lineage,
+    events: runtime.events.events().map((entry) => entry.event),
+    executions: runtime
+      .executions()
+      .map((execution) => executionDetail(execution, stateMachineLabel(execution.stateMachineName))),
+    reports: await collectReports(runtime),
+    driftMetrics: await collectDriftMetrics(runtime, virtualStart),
+  };
+}
+
+/** `training`, `deploy` or `remediation`: the state machine's name without the model family's prefix. */
+function stateMachineLabel(name: string): string {
+  return name.replace(`warden-${MODEL}-`, '').replace('remediate', 'remediation');
 }
 
 function versionOf(text: string | undefined): number | null {
@@ -250,7 +277,7 @@ function summarize(
     ok: false,
     durationMs: Date.now() - started,
     executions: runtime.executions().map((execution) => ({
-      stateMachine: execution.stateMachineName.replace(`warden-${MODEL}-`, '').replace('remediate', 'remediation'),
+      stateMachine: stateMachineLabel(execution.stateMachineName),
       region: execution.region,
       name: execution.name,
       status: execution.status,
