@@ -3,7 +3,17 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'cdk.out/**', 'coverage/**', 'node_modules/**', 'bench/out/**', 'docs/api/**', 'test-output/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'cdk.out/**',
+      'coverage/**',
+      'node_modules/**',
+      'bench/out/**',
+      'docs/api/**',
+      'test-output/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   prettier,
