@@ -54,6 +54,16 @@ const ENDPOINT_ACTIONS = new Set([
 
 const CAPTURE_FLUSH_MS = 5 * 60_000;
 
+interface StreamMapping {
+  readonly source: string;
+  readonly table: string;
+  /** Key attribute names, hash key first. */
+  readonly keyNames: readonly string[];
+  readonly functionName: string;
+  readonly batchSize: number;
+  readonly region: string;
+}
+
 /** Times of the phases of a run, for the summary: where the wall time went. */
 export interface PhaseTimes {
   [phase: string]: number;
@@ -67,6 +77,7 @@ export class LocalRuntime {
   private readonly workDir = mkdtempSync(join(tmpdir(), 'warden-local-'));
   private readonly pendingNotifications = new Set<Promise<void>>();
   private readonly streamed = new Set<string>();
+  private streamMappings: StreamMapping[] = [];
   /** Containers of the models created through the API, by `<region>/<model name>`, for the endpoints. */
   private readonly modelContainers = new Map<string, { image: string; modelDataUrl: string }>();
   private readonly degraded: Array<{ version: number; errorRate?: number; latencyMs?: number; region?: string }> = [];
@@ -307,6 +318,7 @@ export class LocalRuntime {
     }
     for (const table of this.assembly.resources('AWS::DynamoDB::GlobalTable')) await this.createTable(table);
     for (const fn of this.assembly.resources('AWS::Lambda::Function')) this.defineFunction(fn);
+    this.streamMappings = this.streamMappingsOf();
     for (const machine of this.assembly.resources('AWS::StepFunctions::StateMachine')) {
       const name = String(machine.properties.StateMachineName);
       const region = machine.stack.region;
@@ -495,34 +507,70 @@ export class LocalRuntime {
 
   /** DynamoDB Streams → Lambda event source mappings: new items are delivered as INSERT records, in key order. */
   private async pumpStreams(): Promise<void> {
-    for (const mapping of this.assembly.resources('AWS::Lambda::EventSourceMapping')) {
-      const source = String(mapping.properties.EventSourceArn);
-      const table = /:table\/([^/]+)\/stream\//.exec(source)?.[1];
-      if (!table) continue;
-      const scanned = await this.dynamoClient.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
-      const fresh = (scanned.Items ?? []).filter((item) => !this.streamed.has(`${table}/${keyOf(item)}`));
+    for (const mapping of this.streamMappings) {
+      const { table, keyNames } = mapping;
+      const fresh: Array<Record<string, AttributeValue>> = [];
+      let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await this.dynamoClient.send(
+          new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey }),
+        );
+        for (const item of page.Items ?? []) {
+          if (!this.streamed.has(`${table}/${keyOf(item, keyNames)}`)) fresh.push(item);
+        }
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
       if (fresh.length === 0) continue;
-      fresh.sort((a, b) => keyOf(a).localeCompare(keyOf(b), 'en', { numeric: true }));
-      for (const item of fresh) this.streamed.add(`${table}/${keyOf(item)}`);
-      const batchSize = Number(mapping.properties.BatchSize ?? 100);
-      const { region } = parseArn(source);
-      for (let start = 0; start < fresh.length; start += batchSize) {
-        const Records = fresh.slice(start, start + batchSize).map((item) => ({
+      fresh.sort((a, b) => keyOf(a, keyNames).localeCompare(keyOf(b, keyNames), 'en', { numeric: true }));
+      for (const item of fresh) this.streamed.add(`${table}/${keyOf(item, keyNames)}`);
+      for (let start = 0; start < fresh.length; start += mapping.batchSize) {
+        const Records = fresh.slice(start, start + mapping.batchSize).map((item) => ({
           eventID: randomUUID(),
           eventName: 'INSERT',
           eventVersion: '1.1',
           eventSource: 'aws:dynamodb',
-          awsRegion: region,
-          dynamodb: { Keys: keysOf(item), NewImage: item, SequenceNumber: seq(), StreamViewType: 'NEW_IMAGE' },
-          eventSourceARN: source,
+          awsRegion: mapping.region,
+          dynamodb: {
+            Keys: keysOf(item, keyNames),
+            NewImage: item,
+            SequenceNumber: seq(),
+            StreamViewType: 'NEW_IMAGE',
+          },
+          eventSourceARN: mapping.source,
         }));
         try {
-          await this.lambda.invoke(String(mapping.properties.FunctionName), { Records });
+          await this.lambda.invoke(mapping.functionName, { Records });
         } catch (error) {
           this.log(`  ! stream delivery failed: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
     }
+  }
+
+  /** The template's DynamoDB stream → Lambda event source mappings, with each table's key attributes. */
+  private streamMappingsOf(): StreamMapping[] {
+    const tables = this.assembly.resources('AWS::DynamoDB::GlobalTable');
+    return this.assembly.resources('AWS::Lambda::EventSourceMapping').flatMap((mapping) => {
+      const source = String(mapping.properties.EventSourceArn);
+      const table = /:table\/([^/]+)\/stream\//.exec(source)?.[1];
+      if (table === undefined) return [];
+      const schema = (tables.find((resource) => resource.properties.TableName === table)?.properties.KeySchema ??
+        []) as Array<{ AttributeName: string; KeyType: string }>;
+      const keyNames = [
+        ...schema.filter((key) => key.KeyType === 'HASH'),
+        ...schema.filter((key) => key.KeyType !== 'HASH'),
+      ].map((key) => key.AttributeName);
+      return [
+        {
+          source,
+          table,
+          keyNames,
+          functionName: String(mapping.properties.FunctionName),
+          batchSize: Number(mapping.properties.BatchSize ?? 100),
+          region: parseArn(source).region,
+        },
+      ];
+    });
   }
 
   private regional(region: string): RegionalSageMaker {
@@ -635,14 +683,13 @@ function seq(): string {
   return String(++sequence).padStart(20, '0');
 }
 
-function keysOf(item: Record<string, AttributeValue>): Record<string, AttributeValue> {
-  const keys: Record<string, AttributeValue> = {};
-  for (const name of ['pk', 'sk', 'stream', 'seq']) if (item[name] !== undefined) keys[name] = item[name];
-  return keys;
+/** The item's primary key, by the table's key schema (hash key first). */
+function keysOf(item: Record<string, AttributeValue>, keyNames: readonly string[]): Record<string, AttributeValue> {
+  return Object.fromEntries(keyNames.filter((name) => item[name] !== undefined).map((name) => [name, item[name]]));
 }
 
-function keyOf(item: Record<string, AttributeValue>): string {
-  return Object.values(keysOf(item))
+function keyOf(item: Record<string, AttributeValue>, keyNames: readonly string[]): string {
+  return Object.values(keysOf(item, keyNames))
     .map((value) => value.S ?? value.N ?? '')
     .join('#');
 }
