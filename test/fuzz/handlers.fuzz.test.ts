@@ -609,27 +609,27 @@ describe('append-audit', () => {
     `answers ${RUNS} hostile events with a result or a Warden error, and what it appended forms valid chains`,
     async () => {
       setWardenEnv({ WARDEN_MODEL_NAME: 'fuzz-audit' });
-      const appended = new Map<string, string[]>();
+      const ledger = new AuditLedger(aws.dynamoClient(), AUDIT_TABLE);
+      const appended = new Set<string>();
       /** Streams a known defect may have corrupted (support/handlers-known.ts, constructor-key). */
       const tainted = new Set<string>();
       await property(hostileEvents(appendAuditEvents()), async (recipe) => {
         const event = materialize(recipe);
         const checked = await invoke('append-audit', appendAudit, AppendAuditInput, event);
-        if (checked.answer.startsWith('known') && 'result' in checked.outcome) {
-          tainted.add((resultOf(checked) as { stream: string }).stream);
-        }
-        if (checked.answer !== 'ok') return;
+        if (!('result' in checked.outcome)) return;
         const { stream, seq, hash } = resultOf(checked) as { stream: string; seq: number; hash: string };
-        const hashes = appended.get(stream) ?? [];
-        expect(seq).toBe(hashes.length + 1);
-        appended.set(stream, [...hashes, hash]);
+        if (checked.answer !== 'ok') {
+          tainted.add(stream);
+          return;
+        }
+        // What the handler answered is the stream's head now (each run checks its own append: shrinking replays runs).
+        expect(await ledger.head(stream)).toMatchObject({ seq, hash });
+        appended.add(stream);
       });
-      const ledger = new AuditLedger(aws.dynamoClient(), AUDIT_TABLE);
-      for (const [stream, hashes] of appended) {
+      for (const stream of appended) {
         if (tainted.has(stream)) continue;
         const entries = await ledger.read(stream);
-        expect(entries.map((entry) => entry.hash)).toEqual(hashes);
-        expect(verifyChain(entries)).toMatchObject({ valid: true, entries: hashes.length });
+        expect(verifyChain(entries)).toMatchObject({ valid: true, entries: entries.at(-1)?.seq });
       }
     },
     TIMEOUT,
