@@ -9,8 +9,9 @@ import {
   PRETRAINING_METRICS,
   resolveBiasThresholds,
 } from '../../lambdas/stats/bias';
-import { collect, openFile, parseThresholds, runCommand } from '../run-command';
+import { collect, parseThresholds, runCommand } from '../run-command';
 import { formatNumber, formatTable } from '../table';
+import { NO_PROGRESS_HELP, PROGRESS_HELP, withProgress } from './progress';
 
 interface BiasOptions {
   readonly label: string;
@@ -23,6 +24,7 @@ interface BiasOptions {
   readonly mode: BiasMode;
   readonly json?: boolean;
   readonly debug?: boolean;
+  readonly progress?: boolean;
 }
 
 const METRIC_NAMES: Record<BiasMetric, string> = {
@@ -75,6 +77,8 @@ export function registerBias(program: Command): void {
         .default('fail'),
     )
     .option('--json', 'print the report as one JSON document on stdout')
+    .option('--progress', PROGRESS_HELP)
+    .option('--no-progress', NO_PROGRESS_HELP)
     .addHelpText(
       'after',
       [
@@ -89,19 +93,22 @@ export function registerBias(program: Command): void {
     )
     .action(async (file: string, _options: BiasOptions, command: Command) => {
       const options = command.optsWithGlobals<BiasOptions>();
-      await runCommand(options, async () => {
-        const spec = {
-          label: options.label,
-          facet: options.facet,
-          facetValue: options.facetValue,
-          prediction: options.prediction,
-          group: options.group,
-          positive: options.positive,
-        };
-        const thresholds = resolveBiasThresholds(spec, parseThresholds(options.threshold));
-        const report = await analyzeBias(openFile(file), spec, { thresholds, mode: options.mode }, file);
-        return { json: report, human: describe(report, file), exitCode: report.verdict === 'fail' ? 1 : 0 };
-      });
+      await runCommand(options, () =>
+        withProgress(options.progress, async (progress) => {
+          const spec = {
+            label: options.label,
+            facet: options.facet,
+            facetValue: options.facetValue,
+            prediction: options.prediction,
+            group: options.group,
+            positive: options.positive,
+          };
+          const thresholds = resolveBiasThresholds(spec, parseThresholds(options.threshold));
+          const stream = progress.open(file, `measuring bias in ${file}`);
+          const report = await analyzeBias(stream, spec, { thresholds, mode: options.mode }, file);
+          return { json: report, human: describe(report, file), exitCode: report.verdict === 'fail' ? 1 : 0 };
+        }),
+      );
     });
 }
 

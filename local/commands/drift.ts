@@ -1,7 +1,7 @@
 /** `warden drift`: how far the current data has moved from the baseline, column by column. */
 import type { Command } from 'commander';
 import { InputError } from '../../lambdas/shared/errors';
-import { driftBetweenCsv } from '../../lambdas/stats/drift-csv';
+import { driftBetweenCsv, type CsvSource } from '../../lambdas/stats/drift-csv';
 import type { ColumnDrift, DriftReport } from '../../lambdas/stats/drift';
 import {
   DEFAULT_DRIFT_THRESHOLDS,
@@ -11,12 +11,14 @@ import {
   type DriftMetricName,
   type DriftThresholds,
 } from '../../lambdas/stats/drift-thresholds';
-import { collect, openFile, parseThresholds, runCommand } from '../run-command';
+import { collect, parseThresholds, runCommand } from '../run-command';
+import { NO_PROGRESS_HELP, PROGRESS_HELP, type ProgressReporter, withProgress } from './progress';
 
 interface DriftCommandOptions {
   readonly columns?: string;
   readonly threshold?: string[];
   readonly json?: boolean;
+  readonly progress?: boolean;
 }
 
 const HELP = `
@@ -49,23 +51,37 @@ export function registerDrift(program: Command): void {
     .option('--columns <names>', 'comma-separated columns to compare (default: every baseline column)')
     .option('--threshold <METRIC=VALUE>', 'override a drift threshold (repeatable)', collect)
     .option('--json', 'print the report as one JSON document')
+    .option('--progress', PROGRESS_HELP)
+    .option('--no-progress', NO_PROGRESS_HELP)
     .addHelpText('after', HELP)
     .action(async (baselinePath: string, currentPath: string, options: DriftCommandOptions, command: Command) => {
       const { debug } = command.optsWithGlobals<{ debug?: boolean }>();
-      await runCommand({ json: options.json, debug }, async () => {
-        const thresholds = resolveDriftThresholds(parseThresholds(options.threshold));
-        const report = await driftBetweenCsv(
-          { name: baselinePath, open: () => openFile(baselinePath) },
-          { name: currentPath, open: () => openFile(currentPath) },
-          { thresholds, columns: parseColumns(options.columns) },
-        );
-        return {
-          json: report,
-          human: formatReport(report, baselinePath, currentPath),
-          exitCode: report.drifted.length > 0 ? 1 : 0,
-        };
-      });
+      await runCommand({ json: options.json, debug }, () =>
+        withProgress(options.progress, async (progress) => {
+          const thresholds = resolveDriftThresholds(parseThresholds(options.threshold));
+          const report = await driftBetweenCsv(
+            trackedSource(progress, baselinePath, 'baseline'),
+            trackedSource(progress, currentPath, 'current'),
+            { thresholds, columns: parseColumns(options.columns) },
+          );
+          return {
+            json: report,
+            human: formatReport(report, baselinePath, currentPath),
+            exitCode: report.drifted.length > 0 ? 1 : 0,
+          };
+        }),
+      );
     });
+}
+
+/** A file read through `progress`; a second read is the exact recount of categories (see drift-collector). */
+function trackedSource(progress: ProgressReporter, path: string, role: 'baseline' | 'current'): CsvSource {
+  let reads = 0;
+  return {
+    name: path,
+    open: () =>
+      progress.open(path, reads++ === 0 ? `reading ${role} ${path}` : `recounting categories of ${role} ${path}`),
+  };
 }
 
 function parseColumns(list: string | undefined): string[] | undefined {

@@ -6,12 +6,14 @@ import { parseContractText } from '../../lambdas/stats/contract';
 import { readCsv } from '../../lambdas/stats/csv';
 import { DatasetValidator, type ValidationReport } from '../../lambdas/stats/validate';
 import { formatTable, formatNumber } from '../table';
-import { openFile, runCommand } from '../run-command';
+import { runCommand } from '../run-command';
+import { NO_PROGRESS_HELP, PROGRESS_HELP, withProgress } from './progress';
 
 interface ValidateOptions {
   readonly contract: string;
   readonly json?: boolean;
   readonly debug?: boolean;
+  readonly progress?: boolean;
 }
 
 export function registerValidate(program: Command): void {
@@ -24,15 +26,19 @@ export function registerValidate(program: Command): void {
     .argument('<file.csv>', 'RFC 4180 CSV with a header row (UTF-8, optional BOM)')
     .requiredOption('--contract <contract.json>', 'data contract: columns, types, ranges, allowed values, minRows')
     .option('--json', 'print the report as one JSON document on stdout')
+    .option('--progress', PROGRESS_HELP)
+    .option('--no-progress', NO_PROGRESS_HELP)
     .action(async (file: string, _options: ValidateOptions, command: Command) => {
       const options = command.optsWithGlobals<ValidateOptions>();
-      await runCommand(options, async () => {
-        const contract = parseContractText(readContract(options.contract), `Contract ${options.contract}`);
-        const validator = new DatasetValidator(contract);
-        await readCsv(openFile(file), validator, { source: file });
-        const report = validator.report();
-        return { json: report, human: describe(report), exitCode: report.passed ? 0 : 1 };
-      });
+      await runCommand(options, () =>
+        withProgress(options.progress, async (progress) => {
+          const contract = parseContractText(readContract(options.contract), `Contract ${options.contract}`);
+          const validator = new DatasetValidator(contract);
+          await readCsv(progress.open(file, `validating ${file}`), validator, { source: file });
+          const report = validator.report();
+          return { json: report, human: describe(report), exitCode: report.passed ? 0 : 1 };
+        }),
+      );
     });
 }
 
