@@ -58,14 +58,14 @@ export const handler = wardenHandler(
           metrics.addMetric('AuditTampering', MetricUnit.Count, 1);
           logger.error('an audit entry was modified or removed: the chain is append-only', {
             eventName: record.eventName,
-            keys: record.dynamodb.Keys,
+            ...entryKey(record.dynamodb.Keys),
           });
           return;
         }
         const digest = Digest.safeParse(imageOf(record.dynamodb.NewImage));
         if (!digest.success) {
           metrics.addMetric('AuditTampering', MetricUnit.Count, 1);
-          logger.error('an audit item is not a chain entry', { sequenceNumber: id, keys: record.dynamodb.Keys });
+          logger.error('an audit item is not a chain entry', { sequenceNumber: id, ...entryKey(record.dynamodb.Keys) });
           return;
         }
         const { stream, seq, hash, at } = digest.data;
@@ -96,4 +96,21 @@ function imageOf(image: Record<string, Record<string, unknown>> | undefined): un
   if (image === undefined) return undefined;
   const { stream, seq, hash, at } = image;
   return { stream: stream?.S, seq: typeof seq?.N === 'string' ? Number(seq.N) : undefined, hash: hash?.S, at: at?.S };
+}
+
+/** Longest key part logged: the item's keys are the stream's to name, not a payload to copy into the logs. */
+const LOGGED_KEY_CHARS = 256;
+
+/**
+ * The table key (`stream`, `seq`) of a record's item, for the logs: only those two, as strings cut short, whatever else
+ * the stream record's Keys carry (a tampered item can hold anything, nested too deep to log).
+ */
+function entryKey(keys: Record<string, unknown> | undefined): { stream?: string; seq?: string } {
+  return { stream: keyPart(keys?.stream, 'S'), seq: keyPart(keys?.seq, 'N') };
+}
+
+function keyPart(attribute: unknown, type: 'S' | 'N'): string | undefined {
+  if (typeof attribute !== 'object' || attribute === null) return undefined;
+  const value = (attribute as Record<string, unknown>)[type];
+  return typeof value === 'string' ? value.slice(0, LOGGED_KEY_CHARS) : undefined;
 }

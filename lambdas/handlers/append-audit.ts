@@ -3,7 +3,7 @@
  * defaults to the model name; the ledger checks the entry (JSON detail, well-formed strings) and links it to the head.
  */
 import * as z from 'zod';
-import type { JsonObject } from '../ledger/audit-chain';
+import { AuditName, AuditStream, type JsonObject } from '../ledger/audit-chain';
 import { AuditLedger } from '../ledger/audit-ledger';
 import { config } from '../shared/config';
 import { wardenHandler } from '../shared/handler';
@@ -12,11 +12,11 @@ import { storable } from './support/storable';
 
 export const AppendAuditInput = z.object({
   /** @default the model name */
-  stream: z.string().min(1).optional(),
-  actor: z.string().min(1),
-  action: z.string().min(1),
-  subject: z.string().min(1),
-  detail: storable(z.record(z.string(), z.unknown())),
+  stream: AuditStream.optional(),
+  actor: AuditName,
+  action: AuditName,
+  subject: AuditName,
+  detail: storable(z.record(z.string(), z.unknown()), 'detail'),
 });
 export type AppendAuditInput = z.infer<typeof AppendAuditInput>;
 

@@ -25,6 +25,7 @@ import { deserializeBiasCounts, serializeBiasCounts } from '../stats/serializati
 import { config, ConfigurationError, type BiasSettings, type WardenConfig } from '../shared/config';
 import { BiasGateFailedError, InputError } from '../shared/errors';
 import { eventBridgeClient, putWardenEvent } from '../shared/events';
+import { CorrelationId } from '../shared/fields';
 import { wardenHandler } from '../shared/handler';
 import { metrics, MetricUnit } from '../shared/logger';
 import {
@@ -42,7 +43,7 @@ import { biasReportKey } from './support/keys';
 import { PlanItem, partResultKey, planOfManifest, planOfPart } from './support/scale-out';
 import { readTable } from './support/tabular-input';
 
-const dataset = { bucket: BucketName, key: ObjectKey, correlationId: z.string().min(1) };
+const dataset = { bucket: BucketName, key: ObjectKey, correlationId: CorrelationId };
 const modelVersion = z.number().int().positive().optional();
 const whole = {
   ...dataset,

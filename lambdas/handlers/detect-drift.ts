@@ -18,6 +18,7 @@ import { awsClient } from '../shared/aws-clients';
 import { config, ConfigurationError, type WardenConfig } from '../shared/config';
 import { InputError } from '../shared/errors';
 import { eventBridgeClient, putWardenEvent } from '../shared/events';
+import { AwsRegion, CorrelationId, EndpointName } from '../shared/fields';
 import { wardenHandler } from '../shared/handler';
 import { logger, metrics, MetricUnit } from '../shared/logger';
 import { listFolders, listObjects, readObjectBytes, s3Client, s3Uri, writeJson } from '../shared/object-store';
@@ -30,16 +31,12 @@ const DEFAULT_WINDOW_MINUTES = 60;
 const METRICS_PER_REQUEST = 500;
 
 export const DetectDriftInput = z.object({
-  /** SageMaker endpoint names: letters, digits and hyphens, at most 63. */
-  endpointName: z.string().regex(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/, 'not a SageMaker endpoint name'),
+  endpointName: EndpointName,
   /** Region of the endpoint. @default this function's region */
-  region: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'not an AWS region')
-    .optional(),
+  region: AwsRegion.optional(),
   /** End of the window (e.g. EventBridge Scheduler's `<aws.scheduler.scheduled-time>`). @default now */
   at: z.iso.datetime({ offset: true }).optional(),
-  correlationId: z.string().min(1).optional(),
+  correlationId: CorrelationId.optional(),
 });
 export type DetectDriftInput = z.infer<typeof DetectDriftInput>;
 

@@ -11,6 +11,7 @@ import { ConfusionCounter, classificationMetrics, type ClassificationMetrics } f
 import { toContractJson } from '../stats/json';
 import { config } from '../shared/config';
 import { EvaluationFailedError } from '../shared/errors';
+import { CorrelationId } from '../shared/fields';
 import { wardenHandler } from '../shared/handler';
 import { logger, metrics, MetricUnit } from '../shared/logger';
 import { BucketName, ObjectKey, s3Client, s3Uri, writeJson } from '../shared/object-store';
@@ -24,7 +25,7 @@ export const EvaluateModelInput = z.object({
   bucket: BucketName,
   /** The joined transform output: one object or a prefix ending in `/`. */
   key: ObjectKey,
-  correlationId: z.string().min(1),
+  correlationId: CorrelationId,
   trainingJobName: z.string().min(1).optional(),
   modelVersion: z.number().int().positive().optional(),
   /** Column names of a header-less joined file, without the prediction column that follows them. */

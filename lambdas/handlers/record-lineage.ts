@@ -12,41 +12,46 @@
  * - `rollout`: how a multi-region rollout ended, kept on the version.
  * - `status`: sets a version's status.
  */
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { toDocumentClient } from '../ledger/dynamodb';
 import {
   VERSION_STATUSES,
   type LineageRepository,
   type LiveVersion,
   type VersionStatus,
 } from '../ledger/lineage-repository';
-import { config, type WardenConfig } from '../shared/config';
+import { config } from '../shared/config';
+import { AwsRegion, CorrelationId, ModelVersion, Sha256 } from '../shared/fields';
 import { wardenHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
-import { dynamoDbClient, lineageRepository } from './support/ledger';
+import { lineageRepository } from './support/ledger';
 import { storable } from './support/storable';
 
-const Version = z.number().int().min(1);
-const Region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'not an AWS region');
 const Attributes = storable(z.record(z.string(), z.unknown()));
-const correlationId = z.string().min(1);
 
 export const RecordLineageInput = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('register'),
-    correlationId,
-    attributes: storable(z.looseObject({ status: z.enum(['Registered', 'Blocked', 'Failed']).optional() })),
+    correlationId: CorrelationId,
+    attributes: storable(
+      z.looseObject({
+        status: z.enum(['Registered', 'Blocked', 'Failed']).optional(),
+        datasetSha256: Sha256.optional(),
+      }),
+    ),
   }),
-  z.object({ kind: z.literal('dataset'), correlationId, attributes: Attributes }),
+  z.object({
+    kind: z.literal('dataset'),
+    correlationId: CorrelationId,
+    attributes: storable(z.looseObject({ datasetSha256: Sha256.optional() })),
+  }),
   z.object({
     kind: z.literal('deployment'),
-    correlationId,
-    modelVersion: Version,
+    correlationId: CorrelationId,
+    modelVersion: ModelVersion,
     attributes: storable(
       z.looseObject({
         status: z.enum(['Deployed', 'RolledBack', 'Failed']),
-        region: Region,
+        region: AwsRegion,
         endpointConfigName: z.string().min(1).optional(),
       }),
     ).refine((attributes) => attributes.status !== 'Deployed' || attributes.endpointConfigName !== undefined, {
@@ -56,15 +61,20 @@ export const RecordLineageInput = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('rollback'),
-    correlationId,
-    modelVersion: Version,
-    attributes: storable(z.looseObject({ region: Region, endpointConfigName: z.string().min(1) })),
+    correlationId: CorrelationId,
+    modelVersion: ModelVersion,
+    attributes: storable(z.looseObject({ region: AwsRegion, endpointConfigName: z.string().min(1) })),
   }),
-  z.object({ kind: z.literal('rollout'), correlationId, modelVersion: Version, attributes: Attributes }),
+  z.object({
+    kind: z.literal('rollout'),
+    correlationId: CorrelationId,
+    modelVersion: ModelVersion,
+    attributes: Attributes,
+  }),
   z.object({
     kind: z.literal('status'),
-    correlationId,
-    modelVersion: Version,
+    correlationId: CorrelationId,
+    modelVersion: ModelVersion,
     attributes: storable(z.looseObject({ status: z.enum(VERSION_STATUSES) })),
   }),
 ]);
@@ -77,7 +87,7 @@ export const handler = wardenHandler('record-lineage', RecordLineageInput, async
     case 'register':
       return { modelVersion: await register(lineage, input.correlationId, input.attributes) };
     case 'dataset':
-      await recordDataset(cfg, input.correlationId, input.attributes);
+      await lineage.putDataset(input.correlationId, input.attributes);
       return {};
     case 'deployment':
       await recordDeployment(lineage, input.modelVersion, input.correlationId, input.attributes);
@@ -113,23 +123,6 @@ async function register(
   await lineage.putVersion(modelVersion, { ...attributes, status, correlationId });
   logger.info('model version recorded', { modelVersion, status });
   return modelVersion;
-}
-
-async function recordDataset(cfg: WardenConfig, correlationId: string, attributes: Record<string, unknown>) {
-  const documents = toDocumentClient(dynamoDbClient(cfg.ledgerRegion));
-  await documents.send(
-    new PutCommand({
-      TableName: cfg.lineageTable,
-      Item: {
-        ...attributes,
-        pk: `MODEL#${cfg.modelName}`,
-        // One item per run: a retry overwrites it instead of adding another.
-        sk: `DATASET#${encodeURIComponent(correlationId)}`,
-        correlationId,
-        recordedAt: new Date().toISOString(),
-      },
-    }),
-  );
 }
 
 type DeploymentAttributes = Extract<RecordLineageInput, { kind: 'deployment' }>['attributes'];

@@ -11,20 +11,25 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-
 import * as z from 'zod';
 import { awsClient } from '../shared/aws-clients';
 import { config } from '../shared/config';
+import { AwsRegion, jsonOfAtMost, ModelVersion, TaskToken } from '../shared/fields';
 import { wardenHandler } from '../shared/handler';
+import { STEP_FUNCTIONS_PAYLOAD_BYTES } from '../shared/limits';
 import { logger } from '../shared/logger';
 
 /** Step Functions limits: error names up to 256 characters, causes up to 32768. */
 const MAX_ERROR = 256;
 const MAX_CAUSE = 32_768;
 
+/** What the serving description may take of the task output (at most 256 KiB), leaving room for the other fields. */
+const MAX_SERVING_BYTES = STEP_FUNCTIONS_PAYLOAD_BYTES - 1024;
+
 export const ReportDeploymentInput = z.object({
   outcome: z.enum(['Succeeded', 'RolledBack', 'Failed']),
   /** The deploy execution's input, as `start-regional-deployment` passed it. */
-  request: z.looseObject({ taskToken: z.string().min(1).optional(), correlationId: z.string().optional() }),
-  region: z.string().min(1),
-  modelVersion: z.number().int().min(1),
-  serving: z.unknown().optional(),
+  request: z.looseObject({ taskToken: TaskToken.optional(), correlationId: z.string().optional() }),
+  region: AwsRegion,
+  modelVersion: ModelVersion,
+  serving: z.unknown().superRefine(jsonOfAtMost(MAX_SERVING_BYTES, 'serving')).optional(),
   error: z.object({ Error: z.string().min(1), Cause: z.string().optional() }).optional(),
 });
 export type ReportDeploymentInput = z.infer<typeof ReportDeploymentInput>;

@@ -17,25 +17,36 @@ import { awsClient } from '../shared/aws-clients';
 import { config, ConfigurationError, type WardenConfig } from '../shared/config';
 import { InputError } from '../shared/errors';
 import { RetrainRequestedDetail } from '../shared/event-schemas';
+import { AlarmName, boundedText, CorrelationId } from '../shared/fields';
 import { wardenHandler } from '../shared/handler';
 import { logger } from '../shared/logger';
 import { BucketName, headObject, listObjects, ObjectKey, s3Client, type ObjectLocation } from '../shared/object-store';
 
+/** A retrain request's reason becomes part of the training execution's input: a sentence, not a document. */
+const REASON_BYTES = 1024;
+
+/** The event id becomes the run's correlation id. */
 const ObjectCreated = z.object({
   source: z.literal('aws.s3'),
   'detail-type': z.literal('Object Created'),
-  id: z.string().min(1),
+  id: CorrelationId,
   detail: z.object({
     bucket: z.object({ name: BucketName }),
     object: z.object({ key: ObjectKey, size: z.number().min(0).optional(), etag: z.string().optional() }),
   }),
 });
 
+/** The published detail schema, with the fields that go into the training request bounded as it needs them. */
 const RetrainRequested = z.object({
   source: z.literal('warden'),
   'detail-type': z.literal('Warden Retrain Requested'),
   id: z.string().min(1),
-  detail: RetrainRequestedDetail,
+  detail: RetrainRequestedDetail.extend({
+    correlationId: CorrelationId,
+    reason: boundedText(REASON_BYTES),
+    alarmName: AlarmName.optional(),
+    dataset: z.object({ bucket: BucketName, key: ObjectKey }).optional(),
+  }),
 });
 
 export const StartTrainingInput = z.union([ObjectCreated, RetrainRequested]);

@@ -22,6 +22,7 @@ import type { ValidationReport } from '../stats/validate';
 import { config, type WardenConfig } from '../shared/config';
 import { DatasetTooLargeError, ValidationFailedError } from '../shared/errors';
 import { eventBridgeClient, putWardenEvent } from '../shared/events';
+import { CorrelationId } from '../shared/fields';
 import { wardenHandler } from '../shared/handler';
 import { logger, metrics, MetricUnit } from '../shared/logger';
 import {
@@ -54,7 +55,7 @@ const DEFAULT_PART_BYTES = 64 * 1024 * 1024;
 /** Parts of one plan at most; larger objects get larger parts. */
 const MAX_PARTS = 10_000;
 
-const dataset = { bucket: BucketName, key: ObjectKey, correlationId: z.string().min(1) };
+const dataset = { bucket: BucketName, key: ObjectKey, correlationId: CorrelationId };
 
 export const ValidateDataInput = z.preprocess(
   (event) => (event !== null && typeof event === 'object' && !('mode' in event) ? { ...event, mode: 'single' } : event),

@@ -7,6 +7,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { InputError } from '../shared/errors';
+import { boundedText } from '../shared/fields';
+import { isWellFormed } from '../shared/limits';
 
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -63,7 +65,15 @@ export interface ChainVerification {
 export const GENESIS_HASH = '0'.repeat(64);
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Bytes of a stream name: it is the table's partition key and, URI-encoded (up to three bytes a byte), part of the S3
+ * key of the stream's digests (at most 1024 bytes).
+ */
+const AUDIT_STREAM_BYTES = 256;
+
+/** Bytes of an actor, action or subject: names, bounded so that they leave the 400 KB item to the detail. */
+const AUDIT_NAME_BYTES = 1024;
 
 /**
  * Whether `value` is JSON that survives canonicalization and a DynamoDB round trip unchanged: finite numbers, strings
@@ -73,7 +83,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 function isJsonValue(value: unknown): value is JsonValue {
   if (value === null || typeof value === 'boolean') return true;
   if (typeof value === 'number') return Number.isFinite(value);
-  if (typeof value === 'string') return !LONE_SURROGATE.test(value);
+  if (typeof value === 'string') return isWellFormed(value);
   if (Array.isArray(value)) return value.every(isJsonValue);
   return isJsonObject(value);
 }
@@ -83,7 +93,7 @@ function isJsonObject(value: unknown): value is JsonObject {
   const prototype = Object.getPrototypeOf(value) as unknown;
   if (prototype !== Object.prototype && prototype !== null) return false;
   return Object.keys(value).every(
-    (key) => key !== '__proto__' && !LONE_SURROGATE.test(key) && isJsonValue((value as Record<string, unknown>)[key]),
+    (key) => key !== '__proto__' && isWellFormed(key) && isJsonValue((value as Record<string, unknown>)[key]),
   );
 }
 
@@ -94,7 +104,18 @@ const detail = z.custom<JsonObject>(isJsonObject, {
   message: 'must be a JSON object (finite numbers, well-formed strings, no "__proto__" keys)',
 });
 
-export const AuditInputSchema = z.strictObject({ stream: text, actor: text, action: text, subject: text, detail });
+/** A stream an entry can be appended to. */
+export const AuditStream = boundedText(AUDIT_STREAM_BYTES);
+/** An actor, action or subject of an entry to append. */
+export const AuditName = boundedText(AUDIT_NAME_BYTES);
+
+export const AuditInputSchema = z.strictObject({
+  stream: AuditStream,
+  actor: AuditName,
+  action: AuditName,
+  subject: AuditName,
+  detail,
+});
 
 export const AuditEntrySchema = z.strictObject({
   stream: text,
@@ -119,7 +140,7 @@ export function canonicalJson(value: JsonValue): string {
   if (typeof value === 'number' && !Number.isFinite(value)) {
     throw new InputError(`${value} has no JSON representation.`);
   }
-  if (typeof value === 'string' && LONE_SURROGATE.test(value)) {
+  if (typeof value === 'string' && !isWellFormed(value)) {
     throw new InputError('A string with a lone surrogate has no canonical JSON form (RFC 8785).');
   }
   // RFC 8785 §3.2.2: literals, strings and numbers are serialized exactly as ECMAScript JSON.stringify does.

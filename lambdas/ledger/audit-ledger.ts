@@ -14,9 +14,9 @@ import {
   sortForExport,
   type AuditEntry,
   type AuditInput,
-  type JsonValue,
 } from './audit-chain';
 import { backoff, queryAll, scanAll, toDocumentClient, type LedgerClient } from './dynamodb';
+import { storageProblem } from './storable';
 
 export interface AuditAppendInput extends AuditInput {
   /** When it happened. @default the ledger's clock at the moment of the write */
@@ -56,7 +56,8 @@ export class AuditLedger {
   async append(input: AuditAppendInput): Promise<AuditEntry> {
     const { at, ...fields } = input;
     const parsed = parseAuditInput(fields);
-    checkStorable(parsed.detail, 'detail');
+    const problem = storageProblem(parsed.detail, 'detail');
+    if (problem !== undefined) throw new InputError(`The audit entry cannot be stored: ${problem}.`);
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const entry = nextEntry(await this.head(parsed.stream), parsed, at ?? this.now());
       if (await this.tryPut(entry)) return entry;
@@ -136,24 +137,4 @@ export class AuditLedger {
 
 function toEntry(item: Record<string, unknown>): AuditEntry {
   return parseAuditEntry(item, `Audit item ${String(item.stream)}/${String(item.seq)}`);
-}
-
-/**
- * DynamoDB refuses empty map keys and numbers beyond its range, and the SDK refuses integers it cannot read back
- * exactly; such a detail is the caller's to fix, so it is rejected before anything is written.
- */
-function checkStorable(value: JsonValue, path: string): void {
-  if (typeof value === 'number') {
-    const magnitude = Math.abs(value);
-    if (magnitude > Number.MAX_SAFE_INTEGER || (magnitude > 0 && magnitude < 1e-130)) {
-      throw new InputError(`${path} = ${value} cannot be stored exactly (DynamoDB numbers: 0 or 1e-130 to 2^53 - 1).`);
-    }
-  } else if (Array.isArray(value)) {
-    value.forEach((item: JsonValue, index) => checkStorable(item, `${path}[${index}]`));
-  } else if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      if (key === '') throw new InputError(`${path} has an empty key, which DynamoDB cannot store.`);
-      checkStorable(item, `${path}.${key}`);
-    }
-  }
 }

@@ -1,13 +1,17 @@
 /**
  * Lineage items of one model family in the lineage table (docs/wiring.md): the version counter, one item per model
- * version, the last known good version per region and one item per deployment attempt. Versions are never
- * overwritten; the counter is an atomic ADD so concurrent registrations get distinct versions.
+ * version, the last known good version per region, one item per deployment attempt and one per rejected dataset.
+ * Versions are never overwritten; the counter is an atomic ADD so concurrent registrations get distinct versions.
+ * Attributes are checked to be storable as given (./storable.ts) before anything is written.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { InputError, WardenError } from '../shared/errors';
-import { queryAll, requireKeyPart, toDocumentClient, type LedgerClient } from './dynamodb';
+import { CorrelationId, MAX_MODEL_VERSION, Sha256 } from '../shared/fields';
+import { CORRELATION_ID_BYTES } from '../shared/limits';
+import { errorName, queryAll, requireKeyPart, toDocumentClient, type LedgerClient } from './dynamodb';
+import { storageProblem } from './storable';
 
 export const VERSION_STATUSES = ['Registered', 'Blocked', 'Deployed', 'RolledBack', 'Failed'] as const;
 export type VersionStatus = (typeof VERSION_STATUSES)[number];
@@ -68,12 +72,13 @@ export class LineageConflictError extends WardenError {
 /** Attributes that hold the item's identity or bookkeeping; callers cannot set them through `attributes`. */
 const MANAGED_ATTRIBUTES = new Set(['pk', 'sk', 'livePk', 'modelVersion', 'status', 'createdAt', 'updatedAt']);
 const DEPLOYMENT_MANAGED_ATTRIBUTES = new Set(['pk', 'sk', 'livePk', 'region', 'at']);
+const DATASET_MANAGED_ATTRIBUTES = new Set(['pk', 'sk', 'livePk', 'recordedAt']);
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'livePk']);
-const MAX_VERSION = 9_999_999_999;
 const VERSION_PREFIX = 'VERSION#';
+/** DynamoDB: an update expression has at most 4 KB. */
+const MAX_EXPRESSION_CHARS = 4096;
 
 const statusSchema = z.enum(VERSION_STATUSES);
-const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
 
 export class LineageRepository {
   private readonly documents: DynamoDBDocumentClient;
@@ -147,12 +152,17 @@ export class LineageRepository {
       ...extra,
     };
     const names = Object.keys(values);
+    const expression = `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}`;
+    if (expression.length > MAX_EXPRESSION_CHARS) {
+      const count = Object.keys(extra).length;
+      throw new InputError(`Version ${version} cannot take ${count} attributes in one update (4 KB expression).`);
+    }
     try {
       const { Attributes } = await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: this.pk, sk: versionKey(checkVersion(version)) },
-          UpdateExpression: `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}`,
+          UpdateExpression: expression,
           ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
           ExpressionAttributeValues: Object.fromEntries(names.map((name, i) => [`:a${i}`, values[name]])),
           ConditionExpression: 'attribute_exists(pk)',
@@ -163,6 +173,9 @@ export class LineageRepository {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         throw new LineageConflictError(`Version ${version} of ${this.modelName} does not exist.`);
+      }
+      if (isItemTooLarge(error)) {
+        throw new InputError(`Version ${version} of ${this.modelName} would grow beyond DynamoDB's 400 KB item.`);
       }
       throw error;
     }
@@ -249,9 +262,28 @@ export class LineageRepository {
     return record;
   }
 
+  /** Records a dataset rejected before any version existed; one item per run, so a retry overwrites it. */
+  async putDataset(correlationId: string, attributes: Readonly<Record<string, unknown>>): Promise<void> {
+    if (!CorrelationId.safeParse(correlationId).success) {
+      throw new InputError(`A dataset record needs a correlation id of 1 to ${CORRELATION_ID_BYTES} bytes of UTF-8.`);
+    }
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...checkAttributes(attributes, DATASET_MANAGED_ATTRIBUTES, []),
+          pk: this.pk,
+          sk: `DATASET#${encodeURIComponent(correlationId)}`,
+          correlationId,
+          recordedAt: this.now().toISOString(),
+        },
+      }),
+    );
+  }
+
   /** Versions of this model trained on the dataset with this SHA-256, oldest first (the GSI is eventually consistent). */
   async findByDataset(sha256: string): Promise<VersionRecord[]> {
-    if (!sha256Schema.safeParse(sha256).success) {
+    if (!Sha256.safeParse(sha256).success) {
       throw new InputError(`A dataset SHA-256 is 64 lowercase hex digits, got "${sha256}".`);
     }
     const items = await queryAll(this.documents, {
@@ -272,8 +304,8 @@ function versionKey(version: number): string {
 }
 
 function checkVersion(version: number): number {
-  if (!Number.isSafeInteger(version) || version < 1 || version > MAX_VERSION) {
-    throw new InputError(`A model version is an integer from 1 to ${MAX_VERSION}, got ${String(version)}.`);
+  if (!Number.isSafeInteger(version) || version < 1 || version > MAX_MODEL_VERSION) {
+    throw new InputError(`A model version is an integer from 1 to ${MAX_MODEL_VERSION}, got ${String(version)}.`);
   }
   return version;
 }
@@ -298,10 +330,24 @@ function checkAttributes(
     if (managed.has(name)) throw new InputError(`The attribute "${name}" is managed by the lineage repository.`);
     extra[name] = value;
   }
-  if ('datasetSha256' in extra && !sha256Schema.safeParse(extra.datasetSha256).success) {
-    throw new InputError(`datasetSha256 must be 64 lowercase hex digits, got "${String(extra.datasetSha256)}".`);
+  const problem = storageProblem(extra, 'attributes');
+  if (problem !== undefined) throw new InputError(`The lineage attributes cannot be stored: ${problem}.`);
+  if ('datasetSha256' in extra && !Sha256.safeParse(extra.datasetSha256).success) {
+    throw new InputError(`datasetSha256 must be 64 lowercase hex digits, got ${describeValue(extra.datasetSha256)}.`);
   }
   return extra;
+}
+
+/** A value named in a message: a string quoted and cut short, anything else by its kind (never its own toString). */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** DynamoDB refused a write because the item would exceed its size limit. */
+function isItemTooLarge(error: unknown): boolean {
+  return errorName(error) === 'ValidationException' && /item size/i.test((error as Error).message);
 }
 
 /** The item as callers see it: without the key attributes, which only encode what the fields already say. */

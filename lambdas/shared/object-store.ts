@@ -17,6 +17,8 @@ import { toContractJson } from '../stats/json';
 import { awsClient } from './aws-clients';
 import { describeIssues } from './config';
 import { InputError } from './errors';
+import { boundedText } from './fields';
+import { S3_KEY_BYTES } from './limits';
 
 /** Bytes asked for per GetObject: big enough to stream at full speed, small enough that a retry repeats little. */
 const RANGE_BYTES = 64 * 1024 * 1024;
@@ -26,11 +28,8 @@ const RESUME_ATTEMPTS = 3;
 /** S3's bucket naming rules (3–63 characters: lowercase letters, digits, dots, hyphens). */
 export const BucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'not an S3 bucket name');
 
-/** An S3 key: 1 to 1024 bytes of UTF-8. */
-export const ObjectKey = z
-  .string()
-  .min(1)
-  .refine((key) => Buffer.byteLength(key, 'utf8') <= 1024, 'an S3 key has at most 1024 bytes');
+/** An S3 key: 1 to 1024 bytes of UTF-8 (so no lone surrogate, which the SDK cannot put in a request path). */
+export const ObjectKey = boundedText(S3_KEY_BYTES);
 
 export function s3Client(region: string): S3Client {
   return awsClient('S3', region, (clientRegion) => new S3Client({ region: clientRegion }));

@@ -98,6 +98,9 @@ describe('nextEntry', () => {
     ['a lone surrogate', input({ detail: { x: '\ud800' } })],
     ['a __proto__ key', input({ detail: JSON.parse('{"__proto__": {"polluted": true}}') as never })],
     ['an unknown field', { ...input(), seq: 3 } as AuditInput],
+    ['a stream over 256 bytes, which digests name in S3 keys', input({ stream: 'é'.repeat(129) })],
+    ['an action over 1 KiB', input({ action: 'x'.repeat(1025) })],
+    ['a lone surrogate in the subject', input({ subject: 'a\udc00' })],
   ])('rejects %s with an InputError', (_what, bad) => {
     expect(() => nextEntry(undefined, bad, new Date(0))).toThrow(InputError);
   });

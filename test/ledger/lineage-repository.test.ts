@@ -1,6 +1,7 @@
 /** LineageRepository against DynamoDB Local, on the lineage table layout of docs/wiring.md. */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { LineageConflictError, LineageRepository } from '../../lambdas/ledger/lineage-repository';
+import { ATTRIBUTES_BYTES, storageProblem } from '../../lambdas/ledger/storable';
 import { InputError } from '../../lambdas/shared/errors';
 import { createLineageTable, startDynamoDbLocal, type DynamoDbLocal } from '../../local/emulators/dynamodb-local';
 
@@ -169,5 +170,74 @@ describe('LineageRepository', () => {
     ]);
     expect(await lineage.findByDataset('d'.repeat(64))).toEqual([]);
     await expect(lineage.findByDataset('ABC')).rejects.toThrow(InputError);
+  });
+
+  it('records a rejected dataset once per run, refusing the attributes it manages and ids no sort key can hold', async () => {
+    const lineage = repository('rejected');
+    await lineage.putDataset('run/1 é', { status: 'Failed', error: { Error: 'x' } });
+    await lineage.putDataset('run/1 é', { status: 'Failed', error: { Error: 'y' } });
+    const { Item } = await db.client.send(
+      new GetItemCommand({
+        TableName: TABLE,
+        Key: { pk: { S: 'MODEL#rejected' }, sk: { S: 'DATASET#run%2F1%20%C3%A9' } },
+      }),
+    );
+    expect(Item).toMatchObject({ correlationId: { S: 'run/1 é' }, error: { M: { Error: { S: 'y' } } } });
+    await expect(lineage.putDataset('run-2', { livePk: '' })).rejects.toThrow(/managed/);
+    await expect(lineage.putDataset('run-2', { datasetSha256: 7 })).rejects.toThrow(InputError);
+    await expect(lineage.putDataset('\ud800', {})).rejects.toThrow(InputError);
+    await expect(lineage.putDataset('é'.repeat(129), {})).rejects.toThrow(InputError);
+  });
+
+  it('names a datasetSha256 that is not a string by its kind, whatever its own toString does', async () => {
+    const lineage = repository('sha-message');
+    // What an event can carry where a string belongs.
+    const hostile = JSON.parse('{"toString": 1, "valueOf": {}}') as string;
+    await expect(lineage.putVersion(1, { datasetSha256: hostile })).rejects.toThrow(
+      'datasetSha256 must be 64 lowercase hex digits, got an object.',
+    );
+    await expect(lineage.putVersion(1, { datasetSha256: 'x'.repeat(100) })).rejects.toThrow(`got "${'x'.repeat(80)}…"`);
+  });
+
+  it('refuses what the marshaller or DynamoDB would refuse, drop or alter before writing anything', async () => {
+    const lineage = repository('unstorable');
+    await expect(lineage.putVersion(1, JSON.parse('{"a": {"constructor": {"name": "String"}}}'))).rejects.toThrow(
+      /"constructor" key/,
+    );
+    await expect(lineage.putVersion(1, { count: 2 ** 60 })).rejects.toThrow(/outside the numbers/);
+    await expect(lineage.recordDeployment('us-east-1', { modelVersion: 1, outcome: 'x', n: NaN })).rejects.toThrow(
+      InputError,
+    );
+    expect(await lineage.getVersion(1)).toBeUndefined();
+  });
+
+  it('stores attributes up to the size it accepts, whatever their shape: DynamoDB agrees with its measure', async () => {
+    const lineage = repository('sizes');
+    const shapes = [
+      { text: 'x'.repeat(ATTRIBUTES_BYTES - 16) },
+      { ones: new Array<number>(Math.floor(ATTRIBUTES_BYTES / 3) - 8).fill(1) },
+      {
+        flags: Object.fromEntries(
+          Array.from({ length: Math.floor(ATTRIBUTES_BYTES / 9) - 8 }, (_, i) => [`f${1e5 + i}`, true]),
+        ),
+      },
+    ];
+    for (const [index, attributes] of shapes.entries()) {
+      expect(storageProblem(attributes, 'attributes')).toBeUndefined();
+      await lineage.putVersion(index + 1, attributes);
+      expect(await lineage.getVersion(index + 1)).toMatchObject(attributes);
+    }
+  });
+
+  it('refuses an update too large for one update expression, or one that grows the version beyond 400 KB', async () => {
+    const lineage = repository('updates');
+    await lineage.putVersion(1);
+    const many = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`a${i}`, i]));
+    await expect(lineage.updateStatus(1, 'Failed', many)).rejects.toThrow(/cannot take 400 attributes in one update/);
+    await lineage.updateStatus(1, 'Failed', { first: 'x'.repeat(300 * 1024) });
+    await expect(lineage.updateStatus(1, 'Failed', { second: 'y'.repeat(300 * 1024) })).rejects.toThrow(
+      /beyond DynamoDB's 400 KB item/,
+    );
+    expect(await lineage.getVersion(1)).toMatchObject({ status: 'Failed', first: 'x'.repeat(300 * 1024) });
   });
 });

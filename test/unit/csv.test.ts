@@ -226,6 +226,49 @@ describe('CsvParser: features', () => {
   });
 });
 
+describe('CsvParser: work', () => {
+  /** Pushes `data` in chunks of `size` bytes; returns the fields of the rows read and the parser's work. */
+  function readInChunks(data: Buffer, size: number): { rows: string[][]; touched: number } {
+    const rows: string[][] = [];
+    const parser = new CsvParser({
+      header: () => undefined,
+      row: (row) => rows.push(Array.from({ length: row.length }, (_, i) => row.text(i))),
+    });
+    for (let offset = 0; offset < data.length; offset += size) parser.push(data.subarray(offset, offset + size));
+    parser.end();
+    return { rows, touched: parser.bytesTouched };
+  }
+
+  // Scanning each byte once, copying each into the carry once, and the doubling of the carry: at most 4 times the row.
+  it.each([
+    ['an unquoted cell of 4 MiB', `a,b\n1,${'G'.repeat(4 * 1024 * 1024)}\n2,3\n`],
+    [
+      'a quoted cell of 4 MiB with line breaks and escaped quotes',
+      `a,b\n1,"${'say ""hi""\r\n'.repeat(300_000)}"\n2,3\n`,
+    ],
+    ['a row of 200 000 fields', `${'h,'.repeat(199_999)}h\n${'12,'.repeat(199_999)}12\n`],
+  ])('reads %s arriving in 4 KiB chunks in work linear in its bytes', (_what, text) => {
+    const data = Buffer.from(text);
+    const { rows, touched } = readInChunks(data, 4096);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows).toEqual(parseCsvToArrays(data).rows);
+    // Re-reading the pending row with every chunk would take about (chunks / 2) times the row: some 500 times here.
+    expect(touched).toBeLessThanOrEqual(5 * data.length);
+  });
+
+  it.each([
+    [1, 4],
+    [7, 4],
+    [4096, 2],
+    [Infinity, 1],
+  ])('touches each byte of short rows a few times at most in chunks of %d bytes (at most %d)', (size, times) => {
+    const data = Buffer.from(`a,b,c\n${'1,"x,y",2.5\n'.repeat(50_000)}`);
+    const { rows, touched } = readInChunks(data, size);
+    expect(rows).toHaveLength(50_000);
+    expect(touched).toBeLessThanOrEqual(times * data.length);
+  });
+});
+
 describe('CsvParser: errors', () => {
   it.each([
     ['more fields', 'a,b\n1,2\n3,4,5\n', /^Row 2 of the file has 3 fields but the header has 2\.$/],
