@@ -1,3 +1,9 @@
+/**
+ * `npm test`: every suite, with line coverage of lambdas/ (the handlers and everything they call). The run fails when
+ * a folder of lambdas/, or the whole, is under 90 %.
+ */
+const LINES = { lines: 90 };
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -5,4 +11,15 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 60000,
+  collectCoverage: true,
+  collectCoverageFrom: ['<rootDir>/lambdas/**/*.ts'],
+  coverageReporters: ['text-summary'],
+  coverageThreshold: {
+    global: LINES,
+    './lambdas/core/': LINES,
+    './lambdas/handlers/': LINES,
+    './lambdas/ledger/': LINES,
+    './lambdas/shared/': LINES,
+    './lambdas/stats/': LINES,
+  },
 };

@@ -11,12 +11,14 @@ import { grantKeyUse, grantObjectRead, grantObjectWrite, grantPutEvents } from '
 import { grantLedgerAccess } from './ledger-access';
 import { lineageTableName } from './lineage-store';
 import { DEFAULTS, type DriftSettings } from './settings';
-import { WardenFunction, type WardenFunctionProps } from './warden-function';
+import { WardenFunction, type WardenFunctionOptions } from './warden-function';
 
 /** CloudWatch namespace of every metric Warden publishes. */
 export const METRICS_NAMESPACE = 'Warden';
 
+/** Which endpoint a {@link DriftMonitor} watches, on which features, and how often. */
 export interface DriftMonitorProps {
+  /** The model family; names the alarms and is a dimension of the drift metrics. */
   readonly modelName: string;
   /** Region of the control plane, whose lineage table says which version is live. */
   readonly primaryRegion: string;
@@ -28,11 +30,12 @@ export interface DriftMonitorProps {
   readonly capturePrefix: string;
   /** Features with a drift alarm. */
   readonly features: string[];
+  /** This region's Warden key, for the function, its queue and the schedule. */
   readonly encryptionKey: kms.IKey;
   /** Schedule, thresholds and alarm shape. @default hourly, PSI 0.2, 2 of 3 datapoints */
   readonly settings?: DriftSettings;
   /** Settings shared by Warden functions (VPC, log retention). @default none */
-  readonly functionDefaults?: Partial<WardenFunctionProps>;
+  readonly functionDefaults?: WardenFunctionOptions;
 }
 
 /**
@@ -41,7 +44,9 @@ export interface DriftMonitorProps {
  * M-of-N alarm per feature and one composite alarm over them (the one remediation listens to).
  */
 export class DriftMonitor extends Construct {
+  /** The `detect-drift` function. */
   readonly function: lambda.IFunction;
+  /** Runs the drift check every `settings.schedule`, over the window that ends at the scheduled time. */
   readonly schedule: scheduler.Schedule;
   /** One alarm per feature, on its PSI. */
   readonly featureAlarms: cloudwatch.Alarm[];

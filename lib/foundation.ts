@@ -11,8 +11,12 @@ import { AccessLogsBucket, SecureBucket } from './secure-bucket';
 /** What the serving regions need from the primary region's artifacts bucket. */
 const REPLICATED_PREFIXES = ['models/', 'baselines/'];
 
+/** What a region's {@link WardenFoundation} holds beyond the key and the buckets every region gets. */
 export interface WardenFoundationProps {
-  /** Create the data bucket that datasets are uploaded to (`incoming/<model>/…`): the control-plane region only. */
+  /**
+   * Create the data bucket that datasets are uploaded to (`incoming/<model>/…`): the control-plane region only.
+   * @default false
+   */
   readonly withDataBucket?: boolean;
   /**
    * Regions whose artifacts buckets receive a replica of every model artifact and baseline profile (`models/` and
@@ -29,9 +33,13 @@ export interface WardenFoundationProps {
  * control-plane region.
  */
 export class WardenFoundation extends Construct {
+  /** The region's customer-managed key, alias `alias/warden`, with rotation on. */
   readonly key: kms.Key;
+  /** Receives the server access logs of the region's other buckets. */
   readonly accessLogsBucket: s3.Bucket;
+  /** Models, reports, baselines and data capture, named `warden-artifacts-<account>-<region>`. */
   readonly artifactsBucket: s3.Bucket;
+  /** Where datasets are uploaded, publishing object events to EventBridge; only with `withDataBucket`. */
   readonly dataBucket?: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: WardenFoundationProps = {}) {

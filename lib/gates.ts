@@ -5,7 +5,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { grantObjectRead, grantObjectWrite, grantPutEvents } from './grants';
 import { type BiasGateSettings, type DataContractDefinition, GateMode, checkedContract } from './settings';
-import { WardenFunction, type WardenFunctionProps } from './warden-function';
+import { WardenFunction, type WardenFunctionOptions } from './warden-function';
 
 interface GateProps {
   /** The model family. */
@@ -17,9 +17,10 @@ interface GateProps {
   /** Key for logs and environment. */
   readonly encryptionKey: kms.IKey;
   /** Settings shared by Warden functions (VPC, log retention). @default none */
-  readonly functionDefaults?: Partial<WardenFunctionProps>;
+  readonly functionDefaults?: WardenFunctionOptions;
 }
 
+/** What the {@link DataQualityGate} checks datasets against, and where they are. */
 export interface DataQualityGateProps extends GateProps {
   /** The contract every dataset must meet; checked at synth time with the handlers' own schema. */
   readonly contract: DataContractDefinition;
@@ -33,6 +34,7 @@ export interface DataQualityGateProps extends GateProps {
  * Distributed Map for datasets too large for one invocation.
  */
 export class DataQualityGate extends Construct {
+  /** The `validate-data` function, invoked by the training state machine. */
   readonly function: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: DataQualityGateProps) {
@@ -44,12 +46,15 @@ export class DataQualityGate extends Construct {
   }
 }
 
+/** What the {@link BiasGate} measures, and where the datasets are. */
 export interface BiasGateProps extends GateProps {
+  /** Label, facet, thresholds and mode of the gate. */
   readonly settings: BiasGateSettings;
 }
 
 /** The `check-bias` function: Clarify's pre- and post-training metrics against thresholds (`Warden.BiasGateFailed`). */
 export class BiasGate extends Construct {
+  /** The `check-bias` function, invoked by the training state machine before and after training. */
   readonly function: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: BiasGateProps) {

@@ -16,3 +16,4 @@ export * from './warden-serving';
 export * from './warden-app';
 export * from './naming';
 export * from './nag';
+export * from './events';

@@ -9,8 +9,9 @@ import { Construct } from 'constructs';
 import { grantItems, grantKeyDecrypt, grantKeyUse, grantObjectWrite } from './grants';
 import { acknowledge } from './nag/acknowledge';
 import { SecureBucket } from './secure-bucket';
-import { WardenFunction, type WardenFunctionProps } from './warden-function';
+import { WardenFunction, type WardenFunctionOptions } from './warden-function';
 
+/** What a {@link LineageStore} is keyed, replicated and logged with. */
 export interface LineageStoreProps {
   /** The model family whose lineage and audit trail this store keeps. */
   readonly modelName: string;
@@ -26,7 +27,7 @@ export interface LineageStoreProps {
   /** How long audit digests cannot be deleted or overwritten (S3 Object Lock, compliance mode). @default 7 years */
   readonly digestRetention?: Duration;
   /** Settings shared by Warden functions (VPC, log retention). @default none */
-  readonly functionDefaults?: Partial<WardenFunctionProps>;
+  readonly functionDefaults?: WardenFunctionOptions;
 }
 
 /** Global secondary indexes of the lineage table (docs/wiring.md). */
@@ -37,6 +38,7 @@ export function lineageTableName(modelName: string): string {
   return `warden-${modelName}-lineage`;
 }
 
+/** Name of the audit table, fixed like the lineage table's. */
 export function auditTableName(modelName: string): string {
   return `warden-${modelName}-audit`;
 }
@@ -47,10 +49,13 @@ export function auditTableName(modelName: string): string {
  * chain head to an S3 Object Lock bucket, so that editing the table is detectable from outside it.
  */
 export class LineageStore extends Construct {
+  /** Model versions, their datasets, live pointers per region, deployments and remediation brakes. */
   readonly lineageTable: dynamodb.TableV2;
+  /** The append-only, hash-chained audit trail; its stream feeds {@link anchorFunction}. */
   readonly auditTable: dynamodb.TableV2;
   /** Object Lock (compliance) bucket holding chain-head digests. */
   readonly digestBucket: s3.Bucket;
+  /** Copies every new audit chain head from the table's stream to {@link digestBucket}. */
   readonly anchorFunction: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: LineageStoreProps) {

@@ -13,22 +13,25 @@ import { acknowledgeWildcardResource } from './nag/acknowledge';
 import { hasInstanceStorage } from './nag/instance-storage';
 import { SageMakerExecutionRole } from './sagemaker-role';
 import { DEFAULTS, type DeploymentSettings } from './settings';
-import { WardenFunction, type WardenFunctionProps } from './warden-function';
+import { WardenFunction, type WardenFunctionOptions } from './warden-function';
 import { WardenStateMachine } from './warden-state-machine';
 
+/** What a {@link ModelDeployment} serves in its region, and how new versions are rolled out. */
 export interface ModelDeploymentProps {
+  /** The model family; names the endpoint, its alarms and the deploy state machine. */
   readonly modelName: string;
   /** Region of the control plane (ledger writes and deployment reports go there). */
   readonly primaryRegion: string;
+  /** Instance types, canary share and bake time of deployments. */
   readonly settings: DeploymentSettings;
-  /** Inference image URI (ECR). */
+  /** Inference image URI (ECR) in this deployment's own region, which every model version it deploys runs. */
   readonly image: string;
   /** This region's artifacts bucket: model replicas in, data capture out. */
   readonly artifactsBucket: s3.IBucket;
   /** This region's Warden key. */
   readonly encryptionKey: kms.IKey;
   /** Settings shared by Warden functions (VPC, log retention). @default none */
-  readonly functionDefaults?: Partial<WardenFunctionProps>;
+  readonly functionDefaults?: WardenFunctionOptions;
 }
 
 /**
@@ -46,11 +49,15 @@ export function hasNvmeInstanceStorage(instanceType: string): boolean {
  * per wave by the control plane.
  */
 export class ModelDeployment extends Construct {
+  /** The family's stable endpoint name, `warden-<model>`. */
   readonly endpointName: string;
+  /** The `deploy` state machine, started per wave by the control plane. */
   readonly stateMachine: sfn.StateMachine;
-  /** Alarms that roll a canary back and, once live, start remediation. */
+  /** Five or more 5xx errors a minute in 2 of 3 minutes: rolls a canary back and, once live, starts remediation. */
   readonly errorAlarm: cloudwatch.Alarm;
+  /** p99 model latency above 1 s in 3 of 5 minutes: rolls a canary back and, once live, starts remediation. */
   readonly latencyAlarm: cloudwatch.Alarm;
+  /** Answers the control plane's waiting task token with the outcome of a regional deployment. */
   readonly reportFunction: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: ModelDeploymentProps) {
@@ -159,6 +166,7 @@ export class ModelDeployment extends Construct {
         AppendAuditFunctionArn: appendAudit.functionArn,
         ReportDeploymentFunctionArn: this.reportFunction.functionArn,
         SageMakerRoleArn: servingRole.role.roleArn,
+        InferenceImage: props.image,
         EndpointName: this.endpointName,
         ServingInstanceTypes: instanceTypes,
         ServingStorageEncryptable: instanceTypes.map((type) => !hasNvmeInstanceStorage(type)),

@@ -7,18 +7,27 @@ import type { Construct } from 'constructs';
  * the remediation rule are scoped to.
  */
 export const names = {
+  /** What every physical name of a model family starts with, and what its IAM policies are scoped to. */
   prefix: (model: string) => `warden-${model}`,
+  /** The family's endpoint, under one name in every serving region and across versions. */
   endpoint: (model: string) => `warden-${model}`,
+  /** The deploy state machine of each serving region. */
   deployStateMachine: (model: string) => `warden-${model}-deploy`,
+  /** The training state machine of the control-plane region. */
   trainingStateMachine: (model: string) => `warden-${model}-training`,
+  /** The remediation state machine of the control-plane region. */
   remediationStateMachine: (model: string) => `warden-${model}-remediate`,
+  /** The model registry group the family's versions are registered in. */
   modelPackageGroup: (model: string) => `warden-${model}`,
   /** Alarms whose ALARM state starts a remediation: drift (retrain) and serving health (rollback). */
   remediationAlarmPrefix: (model: string) => `warden-${model}-`,
+  /** A serving alarm of one region (`kind` is `5xx` or `latency`); it carries the remediation alarm prefix. */
   servingAlarm: (model: string, region: string, kind: string) => `warden-${model}-${region}-${kind}`,
   /** Every region has one Warden key (its foundation stack), shared by the model families there. */
   keyAlias: 'alias/warden',
+  /** A region's artifacts bucket; bucket names are global, hence the account and region. */
   artifactsBucket: (scope: Construct, region: string) => `warden-artifacts-${Stack.of(scope).account}-${region}`,
+  /** The data bucket datasets are uploaded to, in the control-plane region. */
   dataBucket: (scope: Construct, region: string) => `warden-data-${Stack.of(scope).account}-${region}`,
 };
 

@@ -7,12 +7,23 @@ import { grantKeyUse, grantObjectRead, grantObjectWrite } from './grants';
 import { acknowledge, acknowledgeWildcardResource } from './nag/acknowledge';
 import { names } from './naming';
 
+/** A bucket SageMaker jobs and models may read, optionally only under a key prefix. */
+export interface SageMakerReadBucket {
+  /** The bucket. */
+  readonly bucket: s3.IBucket;
+  /** Key pattern the role may read, e.g. `incoming/<model>/*`. @default every object ('*') */
+  readonly prefix?: string;
+}
+
+/** What {@link SageMakerExecutionRole} may touch. */
 export interface SageMakerExecutionRoleProps {
+  /** The model family; the role may publish metrics to namespaces starting with `warden-<model>`. */
   readonly modelName: string;
   /** Buckets jobs and models read (datasets, model artifacts), each with the key prefix they may read. */
-  readonly readBuckets: { readonly bucket: s3.IBucket; readonly prefix?: string }[];
+  readonly readBuckets: SageMakerReadBucket[];
   /** Bucket jobs write to (model artifacts, checkpoints, transform output, data capture). @default none */
   readonly writeBucket?: s3.IBucket;
+  /** Key the role may encrypt and decrypt with (the region's Warden key). */
   readonly encryptionKey: kms.IKey;
   /** ECR image URIs the jobs and models pull. */
   readonly images: string[];
@@ -23,6 +34,7 @@ export interface SageMakerExecutionRoleProps {
  * given images, and logging to SageMaker's own log groups — nothing else.
  */
 export class SageMakerExecutionRole extends Construct {
+  /** The role, assumed by `sagemaker.amazonaws.com`. */
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: SageMakerExecutionRoleProps) {

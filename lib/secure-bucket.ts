@@ -11,6 +11,7 @@ const REPLICATION_RULES = [
   'PCI.DSS.321-S3BucketReplicationEnabled',
 ];
 
+/** How a {@link SecureBucket} is encrypted, logged and, optionally, locked. */
 export interface SecureBucketProps {
   /** Customer-managed key for default encryption (bucket keys on). */
   readonly encryptionKey: kms.IKey;
@@ -32,6 +33,7 @@ export interface SecureBucketProps {
 
 /** A bucket as Warden keeps them: KMS, TLS 1.2+ only, versioned, no public access, access-logged, retained. */
 export class SecureBucket extends Construct {
+  /** The bucket. */
   readonly bucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
@@ -67,14 +69,21 @@ export class SecureBucket extends Construct {
   }
 }
 
+/** How long {@link AccessLogsBucket} keeps logs. */
+export interface AccessLogsBucketProps {
+  /** How long access log objects are kept before they expire. @default Duration.days(365) */
+  readonly retention?: Duration;
+}
+
 /**
  * The bucket that receives server access logs. S3 log delivery cannot write to SSE-KMS buckets, so this one alone uses
  * S3-managed keys; it is TLS-only, versioned, private and retained.
  */
 export class AccessLogsBucket extends Construct {
+  /** The bucket; its policy lets S3 log delivery write this account's access logs to it. */
   readonly bucket: s3.Bucket;
 
-  constructor(scope: Construct, id: string, props: { readonly retention?: Duration } = {}) {
+  constructor(scope: Construct, id: string, props: AccessLogsBucketProps = {}) {
     super(scope, id);
     this.bucket = new s3.Bucket(this, 'Resource', {
       encryption: s3.BucketEncryption.S3_MANAGED,

@@ -3,10 +3,16 @@ import { parseContract } from '../lambdas/stats/contract';
 
 /** One column of a data contract (CONTRACTS.md `warden validate`). */
 export interface ContractColumn {
+  /** Column name, as in the dataset's header row. */
   readonly name: string;
-  /** `integer`, `number`, `boolean`, `categorical`, `string` or `timestamp`. */
+  /**
+   * `integer`, `number`, `boolean`, `categorical`, `string` or `timestamp`. The name is the contract's JSON key; Go
+   * bindings capitalize fields (`Type`), so the keyword does not clash.
+   *
+   * @jsii suppress JSII5018
+   */
   readonly type: string;
-  /** @default true */
+  /** Whether a field may be empty. @default true */
   readonly nullable?: boolean;
   /** Smallest allowed value (integer and number columns). @default no limit */
   readonly min?: number;
@@ -22,11 +28,13 @@ export interface ContractColumn {
 
 /** The data contract every training dataset must meet. */
 export interface DataContractDefinition {
+  /** Contract name, quoted in validation reports and failure messages. */
   readonly name: string;
-  /** @default 0 */
+  /** Fewest data rows a dataset may have. @default 0 */
   readonly minRows?: number;
-  /** @default true */
+  /** Whether columns the contract does not list are accepted. @default true */
   readonly allowExtraColumns?: boolean;
+  /** The columns, at least one, each name once. */
   readonly columns: ContractColumn[];
 }
 
@@ -54,7 +62,7 @@ export interface BiasGateSettings {
   readonly group?: string;
   /** Metric thresholds, e.g. `{ DPL: 0.2, AccuracyGap: 0.1 }`. @default DPL 0.2, DPPL 0.2, AccuracyGap 0.1 */
   readonly thresholds?: Record<string, number>;
-  /** @default GateMode.FAIL */
+  /** Whether a crossed threshold stops the pipeline or is only recorded. @default GateMode.FAIL */
   readonly mode?: GateMode;
 }
 
@@ -64,12 +72,18 @@ export interface TrainingSettings {
   readonly image: string;
   /** Instance types in order of preference; a capacity error moves on to the next. */
   readonly instanceTypes: string[];
-  /** @default Duration.hours(2) */
+  /** Longest a training job may run (SageMaker `MaxRuntimeInSeconds`). @default Duration.hours(2) */
   readonly maxRuntime?: Duration;
   /** Longest wait for spot capacity plus run time; at least `maxRuntime`. @default 2 × maxRuntime */
   readonly maxWait?: Duration;
   /** Instance type of the batch transform on the holdout split. @default 'ml.m5.xlarge' */
   readonly transformInstanceType?: string;
+  /**
+   * SageMaker hyperparameters every training job of the family gets (the image reads them from
+   * `/opt/ml/input/config/hyperparameters.json`): at most 100, names of 1-256 characters, values of at most 2500.
+   * @default none
+   */
+  readonly hyperParameters?: { readonly [name: string]: string };
 }
 
 /** How a new model version reaches traffic. */
@@ -118,17 +132,30 @@ export function checkedContract(definition: DataContractDefinition, modelName: s
   return definition;
 }
 
+/** The values the constructs use where an optional setting is absent, in one place so they cannot disagree. */
 export const DEFAULTS = {
+  /** {@link TrainingSettings.maxRuntime}. */
   trainingMaxRuntime: Duration.hours(2),
+  /** {@link TrainingSettings.transformInstanceType}. */
   transformInstanceType: 'ml.m5.xlarge',
+  /** {@link DeploymentSettings.canaryPercent}. */
   canaryPercent: 10,
+  /** {@link DeploymentSettings.instanceCount}. */
   servingInstanceCount: 2,
+  /** {@link DeploymentSettings.bakeTime}. */
   bakeTime: Duration.minutes(10),
+  /** {@link DeploymentSettings.variantName}. */
   variantName: 'live',
+  /** {@link DriftSettings.schedule}. */
   driftSchedule: Duration.hours(1),
+  /** {@link DriftSettings.psiThreshold}. */
   psiThreshold: 0.2,
+  /** {@link DriftSettings.evaluationPeriods}. */
   evaluationPeriods: 3,
+  /** {@link DriftSettings.datapointsToAlarm}. */
   datapointsToAlarm: 2,
+  /** {@link RemediationSettings.cooldown}. */
   cooldown: Duration.hours(1),
+  /** {@link RemediationSettings.dailyCap}. */
   dailyCap: 3,
 } as const;

@@ -10,6 +10,7 @@ export interface TaskResourceUse {
   readonly parameters?: Record<string, unknown>;
 }
 
+/** What the Task states of a Warden state machine may touch, beyond what their `Resource`s name. */
 export interface TaskGrantContext {
   /** Name prefix every SageMaker resource Warden creates for this model carries (`warden-<model>`). */
   readonly sageMakerNamePrefix: string;

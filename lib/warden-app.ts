@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { WardenFoundation } from './foundation';
 import { names } from './naming';
+import { imageInRegion } from './regional-image';
 import type {
   BiasGateSettings,
   DataContractDefinition,
@@ -17,19 +18,30 @@ import { WardenServing } from './warden-serving';
 
 /** Everything that describes one model family. */
 export interface ModelFamily {
+  /** Model family name: lowercase letters, digits and dashes; part of every physical name. */
   readonly modelName: string;
+  /** The data contract of training datasets; its non-PII columns but the label are the default drift features. */
   readonly contract: DataContractDefinition;
+  /** Pre- and post-training bias gate. */
   readonly bias: BiasGateSettings;
+  /** How the model is trained on SageMaker. */
   readonly training: TrainingSettings;
+  /** How new versions reach traffic in every serving region. */
   readonly deployment: DeploymentSettings;
-  /** Inference image URI (ECR). */
+  /** Inference image URI (ECR) in the primary region. */
   readonly inferenceImage: string;
+  /**
+   * Inference image URI per serving region, for regions whose image is not `inferenceImage` with the region replaced.
+   * @default `inferenceImage` with its ECR region replaced by the serving region (replicate the repository there)
+   */
+  readonly regionalInferenceImages?: { readonly [region: string]: string };
   /** @default hourly, PSI 0.2, 2 of 3 datapoints */
   readonly drift?: DriftSettings;
   /** @default one-hour cooldown, three per day, acting */
   readonly remediation?: RemediationSettings;
 }
 
+/** The regions and model families {@link WardenStacks} lays out. */
 export interface WardenStacksProps {
   /** Region of the control plane (pipelines, registry, lineage and audit, remediation). */
   readonly primaryRegion: string;
@@ -37,6 +49,7 @@ export interface WardenStacksProps {
   readonly servingRegions: string[];
   /** @default the CLI's default account (environment-agnostic when none) */
   readonly account?: string;
+  /** The model families, `familiesPerStack` to a control-plane stack and to a serving stack per region. */
   readonly families: ModelFamily[];
   /** Model families per control-plane and per serving stack, to stay far below CloudFormation's 500 resources. @default 4 */
   readonly familiesPerStack?: number;
@@ -52,8 +65,11 @@ export interface WardenStacksProps {
  * serving region, each holding up to `familiesPerStack` model families. `cdk deploy --all` deploys them in order.
  */
 export class WardenStacks {
+  /** The foundation stack of each region, by region. */
   readonly foundations: Record<string, Stack> = {};
+  /** Control-plane stacks in the primary region, one per group of families. */
   readonly controlPlaneStacks: Stack[] = [];
+  /** Serving stacks, one per group of families and serving region. */
   readonly servingStacks: Stack[] = [];
 
   constructor(scope: Construct, props: WardenStacksProps) {
@@ -142,7 +158,7 @@ export class WardenStacks {
             modelName: family.modelName,
             primaryRegion: props.primaryRegion,
             deployment: family.deployment,
-            image: family.inferenceImage,
+            image: imageInRegion(family.inferenceImage, region, family.regionalInferenceImages),
             contract: family.contract,
             labelColumn: family.bias.label,
             drift: family.drift,

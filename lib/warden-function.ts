@@ -24,25 +24,33 @@ export type WardenHandlerName =
   | 'start-regional-deployment'
   | 'report-deployment';
 
-export interface WardenFunctionProps {
+/**
+ * Settings of a Warden function that do not depend on which handler it runs, so one value can serve every function of
+ * a construct (the `functionDefaults` prop of Warden's constructs).
+ */
+export interface WardenFunctionOptions {
+  /** Memory in MiB. The gates and the drift check always get 2048. @default 1024 */
+  readonly memorySize?: number;
+  /** The gates (15 minutes) and the drift check (10 minutes) always keep their own. @default Duration.minutes(1) */
+  readonly timeout?: Duration;
+  /** Upper bound of concurrent executions, so a storm of events cannot exhaust the account's pool. @default 10 */
+  readonly reservedConcurrentExecutions?: number;
+  /** VPC to run in (private subnets); the function then reaches AWS services through VPC endpoints. @default no VPC */
+  readonly vpc?: ec2.IVpc;
+  /** Security group in the VPC; ignored without `vpc`. @default a new one with no ingress */
+  readonly securityGroup?: ec2.ISecurityGroup;
+  /** How long logs are kept. @default one year */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** What {@link WardenFunction} runs: one bundled handler, its key and environment, and the shared options. */
+export interface WardenFunctionProps extends WardenFunctionOptions {
   /** Which bundled handler to run. */
   readonly handler: WardenHandlerName;
   /** Key for the log group, the environment and the dead-letter queue. */
   readonly encryptionKey: kms.IKey;
   /** Environment variables besides the Powertools ones. @default none */
   readonly environment?: Record<string, string>;
-  /** @default 1024 */
-  readonly memorySize?: number;
-  /** @default Duration.minutes(1) */
-  readonly timeout?: Duration;
-  /** Upper bound of concurrent executions, so a storm of events cannot exhaust the account's pool. @default 10 */
-  readonly reservedConcurrentExecutions?: number;
-  /** VPC to run in (private subnets); the function then reaches AWS services through VPC endpoints. @default no VPC */
-  readonly vpc?: ec2.IVpc;
-  /** Security group in the VPC. @default a new one with no ingress */
-  readonly securityGroup?: ec2.ISecurityGroup;
-  /** How long logs are kept. @default one year */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /**

@@ -13,14 +13,17 @@ import { ModelDeployment } from './model-deployment';
 import { acknowledge } from './nag/acknowledge';
 import { defaultBusArn, names } from './naming';
 import type { DataContractDefinition, DeploymentSettings, DriftSettings } from './settings';
-import type { WardenFunctionProps } from './warden-function';
+import type { WardenFunctionOptions } from './warden-function';
 
+/** One model family's serving in one region: what it serves, how it deploys, and what drift it watches for. */
 export interface WardenServingProps {
+  /** The model family. */
   readonly modelName: string;
   /** Region of the control plane. */
   readonly primaryRegion: string;
+  /** Instance types, canary share and bake time of this region's deployments. */
   readonly deployment: DeploymentSettings;
-  /** Inference image URI (ECR). */
+  /** Inference image URI (ECR) in this serving region (SageMaker pulls only from the model's own region). */
   readonly image: string;
   /** The data contract: its non-PII columns are the drift features unless `drift.features` names them. */
   readonly contract: DataContractDefinition;
@@ -33,7 +36,7 @@ export interface WardenServingProps {
   /** This region's Warden key. */
   readonly encryptionKey: kms.IKey;
   /** Settings shared by Warden functions (VPC, log retention). @default none */
-  readonly functionDefaults?: Partial<WardenFunctionProps>;
+  readonly functionDefaults?: WardenFunctionOptions;
   /**
    * Add the family's CloudWatch dashboard for this region ({@link WardenDashboard}). Without this prop, the context
    * key `warden:dashboard` set to `false` turns dashboards off app-wide (e.g. `cdk synth -c warden:dashboard=false`).
@@ -51,7 +54,9 @@ export const DASHBOARD_CONTEXT_KEY = 'warden:dashboard';
  * control plane's bus, where remediation and lineage live.
  */
 export class WardenServing extends Construct {
+  /** The endpoint, its deploy state machine and its serving alarms. */
   readonly deployment: ModelDeployment;
+  /** Scheduled drift checks of the endpoint's captured traffic. */
   readonly driftMonitor: DriftMonitor;
   /** Notified of every alarm and recovery, for people; remediation itself listens on EventBridge. */
   readonly alarmTopic: sns.Topic;

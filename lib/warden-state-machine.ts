@@ -8,6 +8,7 @@ import { distributedMaps, loadStateMachineDefinition, taskStates } from './state
 import { acknowledge, acknowledgeWildcardResource } from './nag/acknowledge';
 import { type TaskGrantContext, taskPolicyStatements } from './task-grants';
 
+/** Which ASL file a {@link WardenStateMachine} runs, with what values, and what its Task states may touch. */
 export interface WardenStateMachineProps {
   /** File in `statemachines/`, e.g. `training.asl.json`. */
   readonly definitionFile: string;
@@ -26,7 +27,9 @@ export interface WardenStateMachineProps {
  * logging of ALL events to a KMS-encrypted log group, X-Ray tracing, and encryption with the customer-managed key.
  */
 export class WardenStateMachine extends Construct {
+  /** The state machine, named `stateMachineName`. */
   readonly stateMachine: sfn.StateMachine;
+  /** Its execution role: exactly what its Task states call, plus what logging, tracing and Distributed Maps need. */
   readonly role: iam.Role;
   /** The substituted definition (what runs, locally and in AWS). */
   readonly definition: Record<string, unknown>;

@@ -21,12 +21,14 @@ import {
   type RemediationSettings,
   type TrainingSettings,
 } from './settings';
-import { WardenFunction, type WardenFunctionProps } from './warden-function';
+import { WardenFunction, type WardenFunctionOptions, type WardenFunctionProps } from './warden-function';
 import { WardenStateMachine } from './warden-state-machine';
+import { trainingResourceConfig, transformResources } from './compute-resources';
 
 /** Datasets larger than this are validated by a Distributed Map over byte ranges. */
 export const DEFAULT_DISTRIBUTED_THRESHOLD_BYTES = 256 * 1024 * 1024;
 
+/** One model family's control plane: its contract, gates and settings, and the region's buckets and key. */
 export interface WardenProps {
   /** Model family name: lowercase letters, digits and dashes; part of every physical name. */
   readonly modelName: string;
@@ -36,7 +38,9 @@ export interface WardenProps {
   readonly contract: DataContractDefinition;
   /** Pre- and post-training bias gate. */
   readonly bias: BiasGateSettings;
+  /** How the model is trained on SageMaker. */
   readonly training: TrainingSettings;
+  /** How new versions reach traffic; the control plane checks it and registers versions per `autoApprove`. */
   readonly deployment: DeploymentSettings;
   /** Inference image URI (ECR) of the model versions this family registers and deploys. */
   readonly inferenceImage: string;
@@ -48,6 +52,7 @@ export interface WardenProps {
   readonly artifactsBucket: s3.IBucket;
   /** This region's Warden key. */
   readonly encryptionKey: kms.IKey;
+  /** Receives the access logs of the audit digest bucket. */
   readonly accessLogsBucket: s3.IBucket;
   /**
    * Datasets above this size (as S3 reports it when the run starts) are validated and checked for pre-training bias by
@@ -55,7 +60,7 @@ export interface WardenProps {
    */
   readonly distributedThresholdBytes?: number;
   /** Settings shared by Warden functions (VPC, log retention). @default none */
-  readonly functionDefaults?: Partial<WardenFunctionProps>;
+  readonly functionDefaults?: WardenFunctionOptions;
 }
 
 /**
@@ -64,10 +69,15 @@ export interface WardenProps {
  * Requested`), and remediation started by alarm state changes from every serving region.
  */
 export class Warden extends Construct {
+  /** Lineage and audit of the family. */
   readonly lineage: LineageStore;
+  /** Validates every dataset against the contract. */
   readonly dataQualityGate: DataQualityGate;
+  /** Checks bias before and after training. */
   readonly biasGate: BiasGate;
+  /** Validation, bias gates, training, evaluation, registration and the wave-by-wave rollout of one dataset. */
   readonly trainingStateMachine: sfn.StateMachine;
+  /** Rollback or retrain after an alarm, within the remediation brakes. */
   readonly remediationStateMachine: sfn.StateMachine;
   /** The role SageMaker training and transform jobs run as. */
   readonly sageMakerRole: iam.IRole;
@@ -134,10 +144,14 @@ export class Warden extends Construct {
     startDeployment.function.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: Object.values(deployStateMachines) }),
     );
-    const brakes = props.remediation ?? {};
     const servingEndpoints = props.servingRegions.map((region) =>
       stack.formatArn({ service: 'sagemaker', region, resource: 'endpoint', resourceName: names.endpoint(model) }),
     );
+    // The request names the config the endpoint serves, which a deployment that cannot be confirmed returns to.
+    startDeployment.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sagemaker:DescribeEndpoint'], resources: servingEndpoints }),
+    );
+    const brakes = props.remediation ?? {};
     const decide = this.ledgerFunction('DecideRemediation', 'decide-remediation', shared, ledgerEnvironment, {
       WARDEN_BRAKES: JSON.stringify({
         cooldownMinutes: (brakes.cooldown ?? DEFAULTS.cooldown).toMinutes(),
@@ -183,9 +197,16 @@ export class Warden extends Construct {
         InferenceImage: props.inferenceImage,
         Region: stack.region,
         TrainingInstanceTypes: props.training.instanceTypes,
+        TrainingResources: props.training.instanceTypes.map((type) =>
+          trainingResourceConfig(type, props.encryptionKey.keyArn),
+        ),
+        TrainingHyperParameters: props.training.hyperParameters ?? {},
         TrainingMaxRuntimeSeconds: maxRuntime.toSeconds(),
         TrainingMaxWaitSeconds: (props.training.maxWait ?? Duration.seconds(2 * maxRuntime.toSeconds())).toSeconds(),
-        TransformInstanceType: props.training.transformInstanceType ?? DEFAULTS.transformInstanceType,
+        TransformResources: transformResources(
+          props.training.transformInstanceType ?? DEFAULTS.transformInstanceType,
+          props.encryptionKey.keyArn,
+        ),
         ModelName: model,
         ModelPackageGroupName: packageGroup.modelPackageGroupName,
         ApprovalMode: props.deployment.autoApprove === false ? 'Manual' : 'Auto',
@@ -253,7 +274,7 @@ export class Warden extends Construct {
 
   private addTriggers(
     props: WardenProps,
-    shared: Pick<WardenFunctionProps, 'encryptionKey'> & { functionDefaults?: Partial<WardenFunctionProps> },
+    shared: Pick<WardenFunctionProps, 'encryptionKey'> & { functionDefaults?: WardenFunctionOptions },
   ): void {
     const model = props.modelName;
     const start = new WardenFunction(this, 'StartTraining', {
@@ -296,7 +317,7 @@ export class Warden extends Construct {
   private ledgerFunction(
     id: string,
     handler: 'evaluate-model' | 'record-lineage' | 'append-audit' | 'start-regional-deployment' | 'decide-remediation',
-    shared: { encryptionKey: kms.IKey; functionDefaults?: Partial<WardenFunctionProps> },
+    shared: { encryptionKey: kms.IKey; functionDefaults?: WardenFunctionOptions },
     ledgerEnvironment: Record<string, string>,
     extra: Record<string, string> = {},
   ): WardenFunction {
@@ -323,6 +344,7 @@ function validateProps(props: WardenProps): void {
   if (new Set(props.servingRegions).size !== props.servingRegions.length)
     problems.push('servingRegions has duplicates');
   if (props.training.instanceTypes.length === 0) problems.push('training.instanceTypes must not be empty');
+  problems.push(...hyperParameterProblems(props.training.hyperParameters ?? {}));
   if (props.deployment.instanceTypes.length === 0) problems.push('deployment.instanceTypes must not be empty');
   if ((props.deployment.instanceCount ?? DEFAULTS.servingInstanceCount) < 2) {
     problems.push('deployment.instanceCount must be at least 2 (a canary is at most half of the new fleet)');
@@ -334,4 +356,18 @@ function validateProps(props: WardenProps): void {
     problems.push('training.maxWait must be at least training.maxRuntime (managed spot training)');
   }
   if (problems.length > 0) throw new Error(`Invalid Warden props for ${props.modelName}: ${problems.join('; ')}.`);
+}
+
+/** SageMaker's limits on CreateTrainingJob hyperparameters. */
+function hyperParameterProblems(hyperParameters: { readonly [name: string]: string }): string[] {
+  const entries = Object.entries(hyperParameters);
+  const problems = entries.length > 100 ? ['training.hyperParameters may have at most 100 entries'] : [];
+  for (const [name, value] of entries) {
+    if (name.length === 0 || name.length > 256) {
+      problems.push(`training.hyperParameters name "${name.slice(0, 40)}" must have 1-256 characters`);
+    }
+    if (value.length > 2500)
+      problems.push(`training.hyperParameters.${name.slice(0, 40)} must be at most 2500 characters`);
+  }
+  return problems;
 }

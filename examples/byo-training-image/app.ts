@@ -13,8 +13,8 @@ import { fraudDetectionFamily, type FraudDetectionImages } from './family';
 
 export interface FraudDetectionAppOptions extends FraudDetectionImages {
   /**
-   * The one region the family is trained and served in. SageMaker pulls a model's serving image from ECR in the
-   * endpoint's own region, and Warden registers one serving image for every serving region.
+   * The one region the family is trained and served in. To serve in more, replicate both repositories there:
+   * SageMaker pulls a model's serving image from ECR in the endpoint's own region, and Warden runs each region's replica.
    */
   readonly region: string;
   /** @default the CLI's default account (environment-agnostic when none) */

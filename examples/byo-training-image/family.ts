@@ -51,6 +51,8 @@ export function fraudDetectionFamily(images: FraudDetectionImages): ModelFamily 
       maxRuntime: Duration.hours(3),
       maxWait: Duration.hours(5),
       transformInstanceType: 'ml.m5.large',
+      // Read by the image from /opt/ml/input/config/hyperparameters.json.
+      hyperParameters: { max_depth: '6', eta: '0.1', num_round: '300' },
     },
     deployment: {
       instanceTypes: ['ml.c6i.xlarge', 'ml.c5.xlarge'],

@@ -9,30 +9,30 @@
  *   (single-flight lock, cooldown, daily cap, suggest-only) hold back. The state machine records suppressions in the
  *   audit chain and as `Warden Remediation Suppressed` events.
  */
-import { DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import * as z from 'zod';
 import { alarmKind, type AlarmKind } from '../core/alarms';
 import type { LineageRepository, LiveVersion } from '../ledger/lineage-repository';
 import { RemediationBrakes } from '../ledger/remediation-brakes';
-import { awsClient } from '../shared/aws-clients';
 import { config, type WardenConfig } from '../shared/config';
+import { describeEndpoint } from '../shared/endpoints';
 import { InputError } from '../shared/errors';
+import { AlarmName, AwsRegion, CorrelationId, EndpointName } from '../shared/fields';
 import { wardenHandler } from '../shared/handler';
 import { logger, metrics, MetricUnit } from '../shared/logger';
 import { dynamoDbClient, lineageRepository } from './support/ledger';
 
 export const DecideRemediationInput = z.object({
-  alarmName: z.string().min(1).max(255),
+  alarmName: AlarmName,
   /** Region of the alarm (and of the endpoint it watches). */
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'not an AWS region'),
+  region: AwsRegion,
   /** The remediation execution; it becomes the brake lock's owner. */
-  correlationId: z.string().min(1).max(256),
+  correlationId: CorrelationId,
   /** The alarm's new state (`detail.state.value`). */
   state: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
   /** When the alarm changed state (the event's `time`). @default now */
   at: z.iso.datetime({ offset: true }).optional(),
   /** The endpoint the alarm watches. @default WARDEN_ENDPOINT_NAME, or `warden-<model>` */
-  endpointName: z.string().min(1).optional(),
+  endpointName: EndpointName.optional(),
 });
 export type DecideRemediationInput = z.infer<typeof DecideRemediationInput>;
 
@@ -148,21 +148,4 @@ async function rollbackTarget(
   const recorded = PreviousLive.safeParse(version);
   const previous = recorded.success ? recorded.data.previousLive[region] : undefined;
   return previous !== undefined && previous.endpointConfigName !== currentConfig ? previous : undefined;
-}
-
-async function describeEndpoint(
-  region: string,
-  endpointName: string,
-): Promise<{ status: string; configName: string } | undefined> {
-  const sageMaker = awsClient('SageMaker', region, (clientRegion) => new SageMakerClient({ region: clientRegion }));
-  try {
-    const endpoint = await sageMaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
-    return { status: endpoint.EndpointStatus ?? 'Unknown', configName: endpoint.EndpointConfigName ?? '' };
-  } catch (error) {
-    // SageMaker answers a missing endpoint with a ValidationException ("Could not find endpoint").
-    if (error instanceof Error && error.name === 'ValidationException' && /could not find/i.test(error.message)) {
-      return undefined;
-    }
-    throw error;
-  }
 }

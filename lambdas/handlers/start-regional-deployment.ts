@@ -5,29 +5,40 @@
  *
  * The execution name is derived from the task token, so a retried invocation finds the execution it already started
  * instead of deploying twice, while a new attempt of the waiting state (a new token) starts a new one.
+ *
+ * The input also gets `previousEndpointConfigName`, the config the region's endpoint serves now (absent when there is
+ * no endpoint yet): a deploy execution that cannot confirm or record its change returns the endpoint to it.
  */
 import { createHash } from 'node:crypto';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { awsClient } from '../shared/aws-clients';
 import { config, ConfigurationError } from '../shared/config';
+import { describeEndpoint } from '../shared/endpoints';
 import { InputError } from '../shared/errors';
+import { AwsRegion, CorrelationId, jsonOfAtMost, ModelVersion, TaskToken } from '../shared/fields';
 import { wardenHandler } from '../shared/handler';
+import { STEP_FUNCTIONS_PAYLOAD_BYTES } from '../shared/limits';
 import { logger } from '../shared/logger';
 
-export const StartRegionalDeploymentInput = z.looseObject({
-  mode: z.enum(['deploy', 'rollback']),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'not an AWS region'),
-  modelVersion: z.number().int().min(1),
-  correlationId: z.string().min(1),
-  taskToken: z.string().min(1),
-  /** `deploy`: the model artifact and serving image. */
-  modelDataUrl: z.string().min(1).optional(),
-  image: z.string().min(1).optional(),
-  /** `rollback`: the endpoint config to return to. */
-  endpointConfigName: z.string().min(1).optional(),
-  wave: z.number().int().min(0).optional(),
-});
+/** The request becomes the execution's input (at most 256 KiB), with room for what the handler adds to it. */
+const MAX_REQUEST_BYTES = STEP_FUNCTIONS_PAYLOAD_BYTES - 1024;
+
+export const StartRegionalDeploymentInput = z
+  .looseObject({
+    mode: z.enum(['deploy', 'rollback']),
+    region: AwsRegion,
+    modelVersion: ModelVersion,
+    correlationId: CorrelationId,
+    taskToken: TaskToken,
+    /** `deploy`: the model artifact and serving image. */
+    modelDataUrl: z.string().min(1).optional(),
+    image: z.string().min(1).optional(),
+    /** `rollback`: the endpoint config to return to. */
+    endpointConfigName: z.string().min(1).optional(),
+    wave: z.number().int().min(0).optional(),
+  })
+  .superRefine(jsonOfAtMost(MAX_REQUEST_BYTES, 'the deploy request'));
 export type StartRegionalDeploymentInput = z.infer<typeof StartRegionalDeploymentInput>;
 
 export const handler = wardenHandler('start-regional-deployment', StartRegionalDeploymentInput, async (input) => {
@@ -43,10 +54,14 @@ export const handler = wardenHandler('start-regional-deployment', StartRegionalD
     throw new ConfigurationError(`WARDEN_DEPLOY_STATE_MACHINE_ARNS has no deploy state machine for ${input.region}.`);
   }
   const name = executionName(input);
+  const serving = await describeEndpoint(input.region, cfg.endpointName);
+  const request = { ...input, ...(serving === undefined ? {} : { previousEndpointConfigName: serving.configName }) };
   const sfn = awsClient('SFN', input.region, (region) => new SFNClient({ region }));
   try {
     // Starting the same name with the same input again returns the running execution: a retry is idempotent.
-    const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+    const started = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(request) }),
+    );
     logger.info('regional deployment started', { region: input.region, mode: input.mode, name });
     return { region: input.region, executionArn: started.executionArn, name, alreadyStarted: false };
   } catch (error) {

@@ -19,7 +19,12 @@ import { trainingInterContainerEncryption } from './rules/training-inter-contain
 import { trainingNetworkIsolation } from './rules/training-network-isolation';
 import { trainingVolumeEncrypted } from './rules/training-volume-encrypted';
 
-/** One rule of the Warden pack. */
+/**
+ * One rule of the Warden pack. The rule table ({@link WARDEN_RULES}) holds TypeScript functions and is for TypeScript
+ * users only; other languages run the rules through {@link WardenChecks}.
+ *
+ * @jsii ignore
+ */
 export interface WardenRule {
   /** Suffix of the finding id: `Warden-<id>`. */
   readonly id: string;
@@ -156,6 +161,7 @@ export const WARDEN_RULES: readonly WardenRule[] = [
 
 /** Warden's cdk-nag pack: `Validations.of(app).addPlugins(new WardenChecks(app))`. Finding ids are `Warden-ML<n>`. */
 export class WardenChecks extends NagPack {
+  /** Name of the pack as CDK validation reports it. */
   readonly name = 'Warden';
 
   constructor(scope?: IConstruct, props?: NagPackProps) {

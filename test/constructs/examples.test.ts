@@ -8,6 +8,7 @@ import { addFraudDetection, optionsFromContext } from '../../examples/byo-traini
 import { fraudDetectionFamily } from '../../examples/byo-training-image/family';
 import { creditRiskFamily } from '../../examples/credit-risk/family';
 import { WardenStacks, addWardenNagPacks, names, wardenNagPacks, type ModelFamily } from '../../lib';
+import { hasInstanceStorage } from '../../lib/nag/instance-storage';
 
 const ACCOUNT = '123456789012';
 
@@ -113,9 +114,11 @@ describe.each([
   it('trains on the family’s image and instance types, with its runtime limits', () => {
     const train = training.States.Train.Parameters as {
       AlgorithmSpecification: { TrainingImage: string };
+      HyperParameters: Record<string, string>;
       StoppingCondition: { MaxRuntimeInSeconds: number; MaxWaitTimeInSeconds: number };
     };
     expect(train.AlgorithmSpecification.TrainingImage).toBe(example.trainingImage);
+    expect(train.HyperParameters).toEqual(family.training.hyperParameters ?? {});
     expect(valuesOf(training, 'trainingInstanceTypes')).toEqual([family.training.instanceTypes]);
     const maxRuntime = family.training.maxRuntime ?? Duration.hours(2);
     expect(train.StoppingCondition).toEqual({
@@ -123,6 +126,15 @@ describe.each([
       MaxWaitTimeInSeconds: (family.training.maxWait ?? Duration.seconds(2 * maxRuntime.toSeconds())).toSeconds(),
     });
     expect(valuesOf(training, 'InstanceType')).toContain(family.training.transformInstanceType ?? 'ml.m5.xlarge');
+    // Each type's ResourceConfig keys its volume exactly when the type is EBS-backed (SageMaker refuses a key otherwise).
+    const [resources] = valuesOf(training, 'trainingResources') as Array<Array<Record<string, unknown>>>;
+    expect(resources.map((config) => config.InstanceType)).toEqual(family.training.instanceTypes);
+    for (const config of resources) {
+      expect({ type: config.InstanceType, keyed: 'VolumeKmsKeyId' in config }).toEqual({
+        type: config.InstanceType,
+        keyed: !hasInstanceStorage(String(config.InstanceType)),
+      });
+    }
     expect(valuesOf(training, 'approvalMode')).toEqual([family.deployment.autoApprove === false ? 'Manual' : 'Auto']);
   });
 
@@ -145,6 +157,25 @@ describe.each([
         .map((resource) => render(resource, controlPlane.region))
         .sort(),
     ).toEqual(repositories.sort());
+  });
+
+  it('runs each serving region’s own replica of the inference image, and lets that region’s SageMaker role pull it', () => {
+    for (const stack of stacks.servingStacks) {
+      const deploy = stateMachineDefinition(stack, names.deployStateMachine(family.modelName));
+      const [account, , repository] = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([^:]+):/
+        .exec(family.inferenceImage)
+        ?.slice(1) as string[];
+      expect(valuesOf(deploy, 'Image')).toEqual([
+        family.inferenceImage.replace(/\.ecr\.[a-z0-9-]+\./, `.ecr.${stack.region}.`),
+      ]);
+      const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap(
+        (policy) => policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+      );
+      const pulled = statements
+        .filter((statement) => ([] as string[]).concat(statement.Action).includes('ecr:BatchGetImage'))
+        .flatMap((statement) => ([] as unknown[]).concat(statement.Resource).map((r) => render(r, stack.region)));
+      expect(pulled).toEqual([`arn:aws:ecr:${stack.region}:${account}:repository/${repository}`]);
+    }
   });
 
   it('serves in every serving region with the family’s deployment settings, alarms and dashboard', () => {
@@ -194,5 +225,28 @@ describe.each([
 
   it('synthesizes with every nag pack registered on the app', () => {
     expect(() => example.app.synth({ force: true })).not.toThrow();
+  });
+});
+
+describe('family settings SageMaker would refuse', () => {
+  it('refuses hyperparameters beyond CreateTrainingJob’s limits at synth time, naming each', () => {
+    const family = fraudDetectionFamily({ trainingImage: BYO_TRAINING_IMAGE, inferenceImage: BYO_INFERENCE_IMAGE });
+    const tooMany = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`p${i}`, '1']));
+    for (const [hyperParameters, problem] of [
+      [{ '': '1' }, 'name "" must have 1-256 characters'],
+      [{ ['n'.repeat(257)]: '1' }, 'must have 1-256 characters'],
+      [{ eta: '0'.repeat(2501) }, 'training.hyperParameters.eta must be at most 2500 characters'],
+      [tooMany, 'at most 100 entries'],
+    ] as const) {
+      const app = new App();
+      expect(
+        () =>
+          new WardenStacks(app, {
+            primaryRegion: BYO_REGION,
+            servingRegions: [BYO_REGION],
+            families: [{ ...family, training: { ...family.training, hyperParameters } }],
+          }),
+      ).toThrow(problem);
+    }
   });
 });

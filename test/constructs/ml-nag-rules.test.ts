@@ -250,6 +250,14 @@ describe('Warden-ML4: training volume encrypted', () => {
     expect(check('ML4', cfnOf(machine))).toBe(NagRuleCompliance.NOT_APPLICABLE);
     expect(check('ML5', cfnOf(machine))).toBe(NagRuleCompliance.NOT_APPLICABLE);
   });
+
+  it('cannot judge a whole ResourceConfig chosen at run time, key or not', () => {
+    const stack = fixtureStack();
+    const machine = stateMachine(stack, {
+      Train: train({ ResourceConfig: undefined, 'ResourceConfig.$': 'States.ArrayGetItem($.resources, $.attempt)' }),
+    });
+    expect(check('ML4', cfnOf(machine))).toBe(NagRuleCompliance.NOT_APPLICABLE);
+  });
 });
 
 describe('Warden-ML5: no KMS key on NVMe instance storage', () => {

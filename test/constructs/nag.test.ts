@@ -54,7 +54,7 @@ describe('cdk-nag on the reference app', () => {
     const judged = WARDEN_RULES.filter((rule) =>
       resources.some((resource) => rule.check(resource) === NagRuleCompliance.COMPLIANT),
     ).map((rule) => rule.id);
-    // ML4 cannot judge the training job: its instance type is picked at run time from a list of NVMe and EBS types.
+    // ML4 cannot judge the training job: its ResourceConfig (type and volume key) is picked at run time from a list.
     expect(judged).toEqual(WARDEN_RULES.map((rule) => rule.id).filter((id) => id !== 'ML4'));
   });
 });

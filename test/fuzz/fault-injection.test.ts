@@ -10,7 +10,7 @@ import { Coverage } from './support/coverage';
 import { CONTRACT_ERRORS } from './support/faults';
 import { FaultInjector } from './support/injector';
 import { fallbackList, instanceTypeOf } from './support/instance-types';
-import { codeOf, violationsOf, type ViolationCode } from './support/invariants';
+import { codeOf, payloadsTried, violationsOf, type ViolationCode } from './support/invariants';
 import { machine, MACHINE_FILES } from './support/machines';
 import { baseReaching, describeBase, runBase } from './support/planner';
 import { SCENARIOS } from './support/scenarios';
@@ -18,56 +18,28 @@ import { SCENARIOS } from './support/scenarios';
 const CASES = faultCases();
 const coverage = new Coverage();
 
-/** deploy.asl.json Tasks that run once SageMaker has accepted the new endpoint config (deploy and rollback mode). */
-const AFTER_ENDPOINT_CHANGE = [
-  'DescribeEndpoint',
-  'RecordDeploymentSucceeded',
-  'AuditDeploymentSucceeded',
-  'PublishDeploymentSucceeded',
-  'ReportDeploymentSucceeded',
-  'DescribeRolledBackEndpoint',
-  'RecordRollbackSucceeded',
-  'AuditRollbackSucceeded',
-  'PublishRollbackCompleted',
-  'ReportRollbackSucceeded',
-];
-
 /**
- * Defects the faults expose in the ASL files, reported rather than fixed here (statemachines/ is not this test's to
- * change): the violations a case is known to produce. A case not listed must produce none; a listed case that stops
- * producing them fails, so an entry goes when its defect is fixed.
+ * What no state machine can prevent: two independent persistent faults, the first leaving SageMaker's change to the
+ * endpoint unconfirmed or unrecorded, the second at the very call that undoes it. The endpoint keeps the change (an
+ * updated endpoint its new config, a created one stays); what must hold instead is that the failure record in lineage
+ * says the undo failed, so the divergence is visible. Keyed by the undoing Task of deploy.asl.json.
  */
-const KNOWN_DEFECTS: ReadonlyArray<{
-  readonly defect: string;
-  readonly applies: (faultCase: FaultCase) => boolean;
-  readonly violations: readonly ViolationCode[];
-}> = [
-  {
-    defect:
-      'deploy.asl.json fails the execution (Warden.DeploymentRolledBack to the caller) when a Task after the endpoint ' +
-      'change keeps failing — polling DescribeEndpoint, or recording, auditing, publishing or reporting the success — ' +
-      'but nothing returns the endpoint to its previous config: SageMaker completes the change and the endpoint serves ' +
-      'the config of a deployment that lineage, audit and the caller record as failed.',
-    applies: ({ file, task, mode }) =>
-      file === 'deploy.asl.json' && mode === 'persistent' && AFTER_ENDPOINT_CHANGE.includes(task.name),
-    violations: ['live-model-changed'],
-  },
-  {
-    defect:
-      'ReportDeploymentSucceeded and ReportRollbackSucceeded catch into AuditDeploymentFailed, past ' +
-      'RecordDeploymentFailed: the failed execution is audited as failed but lineage holds only its Deployed record.',
-    applies: ({ file, task, mode }) =>
-      file === 'deploy.asl.json' &&
-      mode === 'persistent' &&
-      ['ReportDeploymentSucceeded', 'ReportRollbackSucceeded'].includes(task.name),
-    violations: ['failure-not-in-lineage'],
-  },
-];
+const UNDO_FAILED: Readonly<Record<string, ViolationCode>> = {
+  RestorePreviousEndpoint: 'live-model-changed',
+  DeleteCreatedEndpoint: 'orphaned-endpoint',
+};
 
-function knownViolations(faultCase: FaultCase): ViolationCode[] {
-  return KNOWN_DEFECTS.filter((known) => known.applies(faultCase))
-    .flatMap((known) => known.violations)
-    .sort();
+function expectedViolations({ file, task, mode }: FaultCase): ViolationCode[] {
+  const undoFailed = file === 'deploy.asl.json' && mode === 'persistent' ? UNDO_FAILED[task.name] : undefined;
+  return undoFailed === undefined ? [] : [undoFailed];
+}
+
+/** Whether a Failed lineage record the run tried says that undoing the endpoint change failed. */
+function recordsUndoFailure(injector: FaultInjector): boolean {
+  return payloadsTried(injector, 'record-lineage').some((payload) => {
+    const attributes = payload.attributes as { status?: unknown; compensation?: { error?: unknown } } | undefined;
+    return attributes?.status === 'Failed' && attributes.compensation?.error !== undefined;
+  });
 }
 
 describe('fault injection', () => {
@@ -147,8 +119,14 @@ describe('fault injection', () => {
         const violations = violationsOf(machine(file), run, injector);
         expect({ context, violations: violations.map(codeOf).sort() }).toEqual({
           context,
-          violations: knownViolations(faultCase),
+          violations: expectedViolations(faultCase),
         });
+        if (expectedViolations(faultCase).length > 0) {
+          expect({ context, recordsUndoFailure: recordsUndoFailure(injector) }).toEqual({
+            context,
+            recordsUndoFailure: true,
+          });
+        }
       },
     );
   });

@@ -29,6 +29,8 @@ let recorder: ReturnType<typeof recordAwsCalls>;
 /** Execution names the Step Functions stand-in has seen, to answer a repeated name as Step Functions does. */
 let started: Map<string, string>;
 let sfnFailure: Error | undefined;
+/** The config each region's endpoint serves, as the SageMaker stand-in answers DescribeEndpoint (none: no endpoint). */
+let serving: Record<string, string>;
 
 beforeAll(async () => {
   aws = await startLocalAws();
@@ -47,7 +49,17 @@ beforeEach(() => {
   });
   started = new Map();
   sfnFailure = undefined;
+  serving = {};
   recorder = recordAwsCalls({
+    SageMaker: (command, input, region) => {
+      if (command !== 'DescribeEndpointCommand') return {};
+      const configName = serving[region];
+      if (configName === undefined) {
+        const message = `Could not find endpoint "arn:aws:sagemaker:${region}:111122223333:endpoint/${String(input.EndpointName)}".`;
+        return Object.assign(new Error(message), { name: 'ValidationException' });
+      }
+      return { EndpointName: input.EndpointName, EndpointConfigName: configName, EndpointStatus: 'InService' };
+    },
     SFN: (command, input) => {
       if (sfnFailure !== undefined) return sfnFailure;
       if (command !== 'StartExecutionCommand') return {};
@@ -86,6 +98,30 @@ describe('start-regional-deployment', () => {
     // A retried invocation reuses the name; a new attempt of the waiting state (new token) gets a new execution.
     expect((await invoke(startDeployment, DEPLOY)).name).toBe(result.name);
     expect((await invoke(startDeployment, { ...DEPLOY, taskToken: 'token-def' })).name).not.toBe(result.name);
+  });
+
+  it('passes the config the region’s endpoint serves as previousEndpointConfigName, described in that region, with recording stand-ins', async () => {
+    serving = { 'eu-west-1': 'warden-credit-v2-0a1b2c3d-0', 'us-east-1': 'warden-credit-v9-ffffffff-0' };
+    await invoke(startDeployment, DEPLOY);
+    const [describe] = recorder.of('SageMaker', 'DescribeEndpointCommand');
+    expect(describe).toMatchObject({ region: 'eu-west-1', input: { EndpointName: `warden-${MODEL}` } });
+    const [call] = recorder.of('SFN', 'StartExecutionCommand');
+    expect(JSON.parse(call.input.input as string)).toEqual({
+      ...DEPLOY,
+      previousEndpointConfigName: 'warden-credit-v2-0a1b2c3d-0',
+    });
+  });
+
+  it('starts nothing when the endpoint cannot be described, so no deployment runs without a way back, with recording stand-ins', async () => {
+    recorder.restore();
+    recorder = recordAwsCalls({
+      SageMaker: () =>
+        Object.assign(new Error('User is not authorized to perform: sagemaker:DescribeEndpoint'), {
+          name: 'AccessDeniedException',
+        }),
+    });
+    await expect(invoke(startDeployment, DEPLOY)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(recorder.of('SFN')).toEqual([]);
   });
 
   it('starts a rollback, and refuses incomplete requests and unknown regions', async () => {

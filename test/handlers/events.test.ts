@@ -7,6 +7,7 @@ import './harness/quiet';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
+import * as library from '../../lib';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   putWardenEvent,
@@ -64,6 +65,16 @@ const SAMPLES: Record<keyof typeof WARDEN_EVENT_SCHEMAS, object> = {
   },
   'Warden Retrain Requested': { ...base, alarmName: 'warden-credit-drift', reason: 'drift alarm warden-credit-drift' },
   'Warden Remediation Suppressed': { ...base, alarmName: 'warden-credit-drift', reason: 'cooldown' },
+  'Warden Approval Requested': {
+    ...base,
+    modelPackageArn: 'arn:aws:sagemaker:us-east-1:1:model-package/warden-credit/2',
+    trainingJobName: 'credit-0a1b2c3d-0',
+    evaluation: {
+      model: { passed: true, metrics: { auc: 0.81 } },
+      postTrainingBias: { verdict: 'pass', failed: [], reportKey: 'reports/credit/c/bias-post.json' },
+    },
+    taskToken: 'AQB8AAAAKgAAAAMAAAAA',
+  },
 };
 
 function fileName(detailType: string): string {
@@ -107,6 +118,12 @@ describe('warden events', () => {
     await expect(putWardenEvent(rejecting, 'Warden Remediation Suppressed', suppressed)).rejects.toThrow(
       /AccessDenied/,
     );
+  });
+
+  it('exports the schemas from the package, for rules and consumers in users’ apps', () => {
+    expect(library.WARDEN_EVENT_SCHEMAS).toBe(WARDEN_EVENT_SCHEMAS);
+    expect(library.WardenEventSchema).toBe(WardenEventSchema);
+    expect(Object.keys(library.WARDEN_EVENT_SCHEMAS)).toEqual(Object.keys(SAMPLES));
   });
 
   it('documents every detail-type with the JSON Schema generated from its zod schema', () => {

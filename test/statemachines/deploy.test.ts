@@ -8,6 +8,7 @@ import {
   ROLLBACK_ALARMS,
   SERVING_INSTANCE_TYPES,
   VARIANT_NAME,
+  servingImage,
   servingKmsKeyArn,
 } from './support/substitutions';
 import { StubbedAwsError } from './support/fake-aws';
@@ -40,7 +41,7 @@ describe('deploy state machine', () => {
     const [model] = aws.sagemakerCalls('createModel');
     expect(model).toMatchObject({
       ModelName: expect.stringMatching(/^credit-v7-[0-9a-f]{8}$/),
-      PrimaryContainer: { Image: deployInput().image, ModelDataUrl: deployInput().modelDataUrl },
+      PrimaryContainer: { Image: servingImage('us-east-1'), ModelDataUrl: deployInput().modelDataUrl },
       EnableNetworkIsolation: true,
     });
     const [config] = aws.sagemakerCalls('createEndpointConfig');
@@ -128,7 +129,12 @@ describe('deploy state machine', () => {
       },
     ]);
     expect(aws.lambdaPayloads('report-deployment')).toEqual([
-      expect.objectContaining({ outcome: 'Succeeded', request: deployInput(), region: 'us-east-1', modelVersion: 7 }),
+      expect.objectContaining({
+        outcome: 'Succeeded',
+        request: deployInput({ previousEndpointConfigName: EXISTING_CONFIG }),
+        region: 'us-east-1',
+        modelVersion: 7,
+      }),
     ]);
   });
 
@@ -228,6 +234,33 @@ describe('deploy state machine', () => {
     expect(aws.sagemakerCalls('createModel')).toHaveLength(1);
   });
 
+  it('deletes a new endpoint that failed for capacity and creates it on the next instance type once the name is free, with stubbed SageMaker responses', async () => {
+    const { execution, aws, endpoint } = await runDeploy(deployInput(), {
+      outcomes: ['capacity-failed', 'in-service'],
+    });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const created = aws.sagemakerCalls('createEndpoint').map((call) => String(call.EndpointConfigName));
+    expect(created).toHaveLength(2);
+    expect(aws.sagemakerCalls('deleteEndpoint')).toEqual([{ EndpointName: ENDPOINT_NAME }]);
+    const instanceTypes = created.map((name) => {
+      const config = endpoint.configs.get(name) as { ProductionVariants: Array<{ InstanceType: string }> };
+      return config.ProductionVariants[0].InstanceType;
+    });
+    expect(instanceTypes).toEqual(SERVING_INSTANCE_TYPES.slice(0, 2));
+    // The deletion is confirmed (SageMaker no longer knows the endpoint) before the name is used again.
+    const states = execution.statesEntered;
+    expect(states.indexOf('DescribeDeletedEndpoint')).toBeGreaterThan(states.indexOf('DeleteCreatedEndpoint'));
+    expect(states.lastIndexOf('CreateEndpoint')).toBeGreaterThan(states.indexOf('DescribeDeletedEndpoint'));
+    expect(endpoint).toMatchObject({ status: 'InService', configName: created[1] });
+    expect(aws.lambdaPayloads('report-deployment')).toEqual([
+      expect.objectContaining({
+        outcome: 'Succeeded',
+        serving: expect.objectContaining({ endpointConfigName: created[1] }),
+      }),
+    ]);
+  });
+
   it('fails with Warden.CapacityUnavailable once every instance type is out of capacity, with stubbed SageMaker responses', async () => {
     const { execution, aws } = await runDeploy(deployInput(), {
       existingConfigName: EXISTING_CONFIG,
@@ -296,19 +329,92 @@ describe('deploy state machine', () => {
     ]);
   });
 
-  it('records and reports an endpoint that ends in Failed, with stubbed SageMaker responses', async () => {
-    const { execution, aws } = await runDeploy(deployInput(), { outcomes: ['failed'] });
+  it('runs the serving region’s own copy of the inference image, whatever the primary region registered, with stubbed SageMaker responses', async () => {
+    const { execution, aws } = await runDeploy(deployInput(), { region: 'eu-west-1' });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(String(deployInput().image)).toContain('.us-east-1.');
+    const [model] = aws.sagemakerCalls('createModel');
+    expect(model.PrimaryContainer).toEqual({
+      Image: servingImage('eu-west-1'),
+      ModelDataUrl: deployInput().modelDataUrl,
+    });
+  });
+
+  it('deletes the endpoint it created when it ends in Failed, and records and reports the failure, with stubbed SageMaker responses', async () => {
+    const { execution, aws, endpoint } = await runDeploy(deployInput(), { outcomes: ['failed'] });
 
     expect(execution.status).toBe('FAILED');
     expect(execution.error).toBe('Warden.DeploymentRolledBack');
     expect(execution.cause).toContain('did not pass the ping health check');
+    expect(aws.sagemakerCalls('deleteEndpoint')).toEqual([{ EndpointName: ENDPOINT_NAME }]);
+    expect(endpoint.status).toBeUndefined();
     expect(aws.lambdaPayloads('record-lineage')).toEqual([
-      expect.objectContaining({ attributes: expect.objectContaining({ status: 'Failed', mode: 'deploy' }) }),
+      expect.objectContaining({
+        attributes: expect.objectContaining({
+          status: 'Failed',
+          mode: 'deploy',
+          compensation: { attempt: 0, outcome: { action: 'deleted' } },
+        }),
+      }),
     ]);
     expect(aws.lambdaPayloads('report-deployment')).toEqual([expect.objectContaining({ outcome: 'Failed' })]);
   });
 
-  it('gives up after its polling budget when the endpoint never settles, with stubbed SageMaker responses', async () => {
+  it('leaves an updated endpoint that ends in Failed as it is (SageMaker takes no update on it), with stubbed SageMaker responses', async () => {
+    const { execution, aws } = await runDeploy(deployInput(), {
+      existingConfigName: EXISTING_CONFIG,
+      outcomes: ['failed'],
+    });
+
+    expect(execution.status).toBe('FAILED');
+    expect(aws.sagemakerCalls('updateEndpoint')).toHaveLength(1);
+    expect(aws.sagemakerCalls('deleteEndpoint')).toEqual([]);
+    expect(aws.lambdaPayloads('record-lineage')).toEqual([
+      expect.objectContaining({
+        attributes: expect.objectContaining({ status: 'Failed', compensation: { attempt: 0 } }),
+      }),
+    ]);
+  });
+
+  it('returns the endpoint to its previous config when the deployment cannot be audited, and records that as the failure, with stubbed SageMaker responses', async () => {
+    const { execution, aws, endpoint } = await runDeploy(deployInput(), {
+      existingConfigName: EXISTING_CONFIG,
+      lambda: {
+        'append-audit': (payload) => {
+          if (payload.action === 'model.deployed') throw new StubbedAwsError('Lambda.ServiceException', 'unavailable');
+          return { sequence: 1 };
+        },
+      },
+    });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('Warden.DeploymentRolledBack');
+    const [update, restore] = aws.sagemakerCalls('updateEndpoint');
+    expect(update.EndpointConfigName).not.toBe(EXISTING_CONFIG);
+    expect(restore).toMatchObject({
+      EndpointConfigName: EXISTING_CONFIG,
+      DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE' } } },
+    });
+    endpoint.finishPendingChange();
+    expect(endpoint.configName).toBe(EXISTING_CONFIG);
+    expect(aws.lambdaPayloads('record-lineage').map((payload) => payload.attributes)).toEqual([
+      expect.objectContaining({ status: 'Deployed' }),
+      expect.objectContaining({
+        status: 'Failed',
+        error: expect.objectContaining({ Error: 'Lambda.ServiceException' }),
+        compensation: { attempt: 0, outcome: { action: 'restored' } },
+      }),
+    ]);
+    // Seven attempts at the audit of the success (one and six retries), then the failure is audited.
+    expect(aws.lambdaPayloads('append-audit').map((payload) => payload.action)).toEqual([
+      ...Array<string>(7).fill('model.deployed'),
+      'deployment.failed',
+    ]);
+    expect(aws.lambdaPayloads('report-deployment')).toEqual([expect.objectContaining({ outcome: 'Failed' })]);
+  });
+
+  it('gives up after its polling budget when the endpoint never settles, then waits to return it to its previous config, with stubbed SageMaker responses', async () => {
     const { execution, aws } = await runDeploy(deployInput(), {
       existingConfigName: EXISTING_CONFIG,
       pollsUntilSettled: Number.MAX_SAFE_INTEGER,
@@ -318,14 +424,27 @@ describe('deploy state machine', () => {
     expect(execution.error).toBe('Warden.DeploymentRolledBack');
     expect(execution.cause).toContain('"EndpointStatus":"Updating"');
     const waits = execution.waits.map((wait) => wait.name);
-    expect(waits[0]).toBe('WaitForCanaryBake');
-    expect(waits.slice(1).every((name) => name === 'WaitForEndpointInService')).toBe(true);
+    const polls = waits.filter((name) => name !== 'WaitToCompensate');
+    expect(polls[0]).toBe('WaitForCanaryBake');
+    expect(polls.slice(1).every((name) => name === 'WaitForEndpointInService')).toBe(true);
     // Each wait is followed by exactly one poll, and nothing else describes the endpoint.
-    expect(aws.sagemakerCalls('describeEndpoint')).toHaveLength(waits.length);
+    expect(aws.sagemakerCalls('describeEndpoint')).toHaveLength(polls.length);
     const seconds = execution.waits
-      .slice(1)
+      .filter((wait) => wait.name === 'WaitForEndpointInService')
       .reduce((sum, wait) => sum + (wait.input as { poll: { waitSeconds: number } }).poll.waitSeconds, 0);
     expect(seconds).toBeGreaterThan(14400);
+    // SageMaker refuses the update back while its own change is in progress: 48 waits of 5 minutes, then recorded.
+    expect(waits.filter((name) => name === 'WaitToCompensate')).toHaveLength(48);
+    const restores = aws.sagemakerCalls('updateEndpoint').slice(1);
+    expect(restores).toHaveLength(49 * 3);
+    expect(new Set(restores.map((call) => call.EndpointConfigName))).toEqual(new Set([EXISTING_CONFIG]));
+    const [failure] = aws.lambdaPayloads('record-lineage');
+    expect(failure).toMatchObject({
+      attributes: {
+        status: 'Failed',
+        compensation: { attempt: 48, error: { Cause: expect.stringContaining('Cannot update in-progress endpoint') } },
+      },
+    });
     expect(aws.lambdaPayloads('report-deployment')).toEqual([expect.objectContaining({ outcome: 'Failed' })]);
   });
 

@@ -6,6 +6,7 @@ import { BiasGateFailedError, DatasetTooLargeError, InputError } from '../../lam
 import { StubbedAwsError, type Handler } from './support/fake-aws';
 import { DISTRIBUTED_THRESHOLD_BYTES, TRAINING_INSTANCE_TYPES, trainingSubstitutions } from './support/substitutions';
 import { CORRELATION_ID, runTraining, trainingInput, type TrainingWorldOptions } from './support/worlds';
+import { ApprovalRequestedDetail } from '../../lambdas/shared/event-schemas';
 
 const resourceLimit = () => {
   throw new StubbedAwsError('SageMaker.ResourceLimitExceeded', 'The account-level service limit is 0 Instances.');
@@ -106,6 +107,7 @@ describe('training state machine', () => {
     expect(job).toMatchObject({
       TrainingJobName: expect.stringMatching(/^credit-[0-9a-f]{8}-0$/),
       ResourceConfig: { InstanceType: TRAINING_INSTANCE_TYPES[0], InstanceCount: 1 },
+      HyperParameters: trainingSubstitutions().TrainingHyperParameters,
       StoppingCondition: { MaxRuntimeInSeconds: 3600, MaxWaitTimeInSeconds: 7200 },
       EnableManagedSpotTraining: true,
       CheckpointConfig: {
@@ -460,6 +462,7 @@ describe('training state machine', () => {
       DetailType: 'Warden Approval Requested',
       Detail: expect.objectContaining({ taskToken: 'token-for-training-1', modelName: 'credit', region: 'us-east-1' }),
     });
+    expect(ApprovalRequestedDetail.safeParse(request.Detail).error).toBeUndefined();
     expect(aws.sagemakerCalls('updateModelPackage')).toEqual([
       expect.objectContaining({ ModelApprovalStatus: 'Approved' }),
     ]);

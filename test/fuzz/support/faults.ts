@@ -94,14 +94,14 @@ export function handlerOfTask(task: TaskStateSummary): HandlerName {
 /**
  * Whether a capacity refusal at this Task must move on to the next instance type (ARCHITECTURE.md, Flow 4 and 7):
  * the Task starts compute on a type the execution picked from a fallback list — training on
- * `config.trainingInstanceTypes`, an endpoint on the config built for `serving.instanceType`. A transform job or a
+ * `config.trainingResources` (one ResourceConfig per type), an endpoint on the config built for `serving.instanceType`. A transform job or a
  * rollback to a given endpoint config has no list to move along.
  */
 export function fallsBackOnCapacity(task: TaskStateSummary): boolean {
   const action = sagemakerAction(task.resource);
   if (action === undefined || !COMPUTE_ACTIONS.includes(action)) return false;
   const paths = stringFields(task.parameters ?? {}).map((field) => field.value);
-  return paths.some((path) => path.includes('$.config.trainingInstanceTypes') || path.startsWith('$.serving.'));
+  return paths.some((path) => path.includes('$.config.trainingResources') || path.startsWith('$.serving.'));
 }
 
 /** Every fault that can reach this Task, as its integration raises it. */

@@ -57,7 +57,7 @@ function endViolations({ execution }: ScenarioRun): string[] {
 }
 
 /** Writes the execution tried (the injector saw every attempt, including those it failed), by Warden handler. */
-function payloadsTried(injector: FaultInjector, handler: string): Array<Record<string, unknown>> {
+export function payloadsTried(injector: FaultInjector, handler: string): Array<Record<string, unknown>> {
   return injector.attempts
     .filter((attempt) => String(attempt.input.FunctionName).endsWith(`-${handler}`))
     .map((attempt) => attempt.input.Payload as Record<string, unknown>);

@@ -195,6 +195,12 @@ export const SCENARIOS: readonly Scenario[] = [
       }),
   },
   {
+    name: 'deploy: first deployment, no GPU capacity: the Failed endpoint is deleted and created on the CPU fallback',
+    file: 'deploy.asl.json',
+    outcome: SUCCEEDED,
+    run: (hooks) => deploy(hooks, deployInput(), { outcomes: ['capacity-failed', 'in-service'] }),
+  },
+  {
     name: 'deploy: the canary trips an alarm and SageMaker rolls back',
     file: 'deploy.asl.json',
     outcome: { status: 'FAILED', error: 'Warden.DeploymentRolledBack' },

@@ -1,8 +1,8 @@
 /**
  * A SageMaker endpoint as the deploy state machine sees it through CreateModel, CreateEndpointConfig,
- * DescribeEndpoint, CreateEndpoint and UpdateEndpoint: the calls return at once (UpdateEndpoint, like SageMaker's,
- * refuses an endpoint that does not exist) and the endpoint settles after a number of DescribeEndpoint polls, the way
- * the real one settles minutes later.
+ * DescribeEndpoint, CreateEndpoint, UpdateEndpoint and DeleteEndpoint: the calls return at once (UpdateEndpoint and
+ * DeleteEndpoint, like SageMaker's, refuse an endpoint that does not exist or has a change in progress) and the
+ * endpoint settles after a number of DescribeEndpoint polls, the way the real one settles minutes later.
  */
 import { StubbedAwsError, type Handler } from './fake-aws';
 
@@ -17,7 +17,9 @@ export type EndpointOutcome =
   /** The call itself is refused for lack of quota for the instance type. */
   | 'resource-limit'
   /** The endpoint ends in Failed. */
-  | 'failed';
+  | 'failed'
+  /** A new endpoint cannot get its fleet: SageMaker has nothing to return to and leaves it Failed. */
+  | 'capacity-failed';
 
 interface PendingChange {
   readonly configName: string;
@@ -68,7 +70,17 @@ export class FakeEndpoint {
       createEndpoint: (request) => this.change('createEndpoint', request, 'Creating'),
       updateEndpoint: (request) => {
         if (this.status === undefined) throw this.notFound();
+        this.refuseWhileInProgress();
         return this.change('updateEndpoint', request, 'Updating');
+      },
+      deleteEndpoint: (request) => {
+        if (this.status === undefined) throw this.notFound();
+        this.refuseWhileInProgress();
+        this.changes.push({ action: 'deleteEndpoint', request });
+        this.configName = undefined;
+        this.status = undefined;
+        this.failureReason = undefined;
+        return {};
       },
     };
   }
@@ -84,7 +96,24 @@ export class FakeEndpoint {
     this.settle(pending);
   }
 
-  /** What SageMaker answers for an endpoint it does not know (DescribeEndpoint, UpdateEndpoint). */
+  /**
+   * SageMaker refuses UpdateEndpoint and DeleteEndpoint while a change is in progress. Each refused call is a moment
+   * later, like a poll: the change settles after as many calls as it takes DescribeEndpoint polls.
+   */
+  private refuseWhileInProgress(): void {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    if (pending.pollsLeft-- > 0) {
+      throw new StubbedAwsError(
+        'SageMaker.AmazonSageMakerException',
+        `Cannot update in-progress endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/${this.options.name}". (Service: AmazonSageMaker; Status Code: 400; Error Code: ValidationException)`,
+      );
+    }
+    this.pending = undefined;
+    this.settle(pending);
+  }
+
+  /** What SageMaker answers for an endpoint it does not know (DescribeEndpoint, UpdateEndpoint, DeleteEndpoint). */
   private notFound(): StubbedAwsError {
     return new StubbedAwsError(
       'SageMaker.AmazonSageMakerException',
@@ -139,6 +168,12 @@ export class FakeEndpoint {
         return;
       case 'capacity-rollback':
         this.status = 'InService';
+        this.failureReason =
+          'Unable to provision requested ML compute capacity. Please retry using a different ML instance type.';
+        return;
+      case 'capacity-failed':
+        this.configName ??= change.configName;
+        this.status = 'Failed';
         this.failureReason =
           'Unable to provision requested ML compute capacity. Please retry using a different ML instance type.';
         return;

@@ -1,6 +1,9 @@
 /** Substitution values for tests: what a synthesized stack would pass, with fixed names instead of CDK tokens. */
+import { trainingResourceConfig, transformResources } from '../../../lib/compute-resources';
+
 const ACCOUNT = '123456789012';
 const PRIMARY_REGION = 'us-east-1';
+const KMS_KEY_ARN = `arn:aws:kms:${PRIMARY_REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
 
 /** The Warden handlers a state machine invokes, by their bundle names (docs/wiring.md). */
 export type HandlerName =
@@ -43,13 +46,15 @@ export function trainingSubstitutions(overrides: Record<string, unknown> = {}): 
     StartRegionalDeploymentFunctionArn: functionArn('start-regional-deployment'),
     SageMakerRoleArn: `arn:aws:iam::${ACCOUNT}:role/warden-credit-sagemaker`,
     ArtifactsBucket: 'warden-credit-artifacts',
-    KmsKeyArn: `arn:aws:kms:${PRIMARY_REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`,
+    KmsKeyArn: KMS_KEY_ARN,
     TrainingImage: `${ACCOUNT}.dkr.ecr.${PRIMARY_REGION}.amazonaws.com/credit-train:1`,
     InferenceImage: `${ACCOUNT}.dkr.ecr.${PRIMARY_REGION}.amazonaws.com/credit-serve:1`,
     TrainingInstanceTypes: TRAINING_INSTANCE_TYPES,
+    TrainingResources: TRAINING_INSTANCE_TYPES.map((type) => trainingResourceConfig(type, KMS_KEY_ARN)),
+    TrainingHyperParameters: { epochs: '20', learning_rate: '0.05' },
     TrainingMaxRuntimeSeconds: 3600,
     TrainingMaxWaitSeconds: 7200,
-    TransformInstanceType: 'ml.m5.xlarge',
+    TransformResources: transformResources('ml.m5.xlarge', KMS_KEY_ARN),
     ModelName: MODEL_NAME,
     ModelPackageGroupName: 'warden-credit',
     ApprovalMode: 'Auto',
@@ -65,6 +70,11 @@ export function servingKmsKeyArn(region = PRIMARY_REGION): string {
   return `arn:aws:kms:${region}:${ACCOUNT}:key/66666666-7777-8888-9999-000000000000`;
 }
 
+/** The inference image a serving region's models run: its own replica of the primary region's repository. */
+export function servingImage(region = PRIMARY_REGION): string {
+  return `${ACCOUNT}.dkr.ecr.${region}.amazonaws.com/credit-serve:1`;
+}
+
 export function deploySubstitutions(
   region = PRIMARY_REGION,
   overrides: Record<string, unknown> = {},
@@ -74,6 +84,7 @@ export function deploySubstitutions(
     AppendAuditFunctionArn: functionArn('append-audit', region),
     ReportDeploymentFunctionArn: functionArn('report-deployment', region),
     SageMakerRoleArn: `arn:aws:iam::${ACCOUNT}:role/warden-credit-sagemaker-${region}`,
+    InferenceImage: servingImage(region),
     KmsKeyArn: servingKmsKeyArn(region),
     ModelName: MODEL_NAME,
     EndpointName: ENDPOINT_NAME,

@@ -47,9 +47,16 @@ export function deployInput(overrides: Record<string, unknown> = {}): Record<str
   };
 }
 
-/** One execution of the regional deploy state machine against a stubbed endpoint. */
+/**
+ * One execution of the regional deploy state machine against a stubbed endpoint. Like start-regional-deployment, it
+ * passes the config the endpoint serves as previousEndpointConfigName, unless the input names one itself.
+ */
 export async function runDeploy(input: Record<string, unknown>, options: DeployWorldOptions = {}): Promise<DeployRun> {
   const region = options.region ?? 'us-east-1';
+  const request =
+    options.existingConfigName === undefined || 'previousEndpointConfigName' in input
+      ? input
+      : { ...input, previousEndpointConfigName: options.existingConfigName };
   const endpoint = new FakeEndpoint({
     name: ENDPOINT_NAME,
     existingConfigName: options.existingConfigName,
@@ -58,7 +65,7 @@ export async function runDeploy(input: Record<string, unknown>, options: DeployW
   });
   const aws = new FakeAws({ lambda: options.lambda, sagemaker: { ...endpoint.handlers(), ...options.sagemaker } });
   const definition = loadStateMachineDefinition('deploy.asl.json', deploySubstitutions(region));
-  const execution = await runLocally(definition, input, aws.dispatch, {
+  const execution = await runLocally(definition, request, aws.dispatch, {
     executionName: `deploy-${region}`,
     ...options.execution,
   });
