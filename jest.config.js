@@ -4,6 +4,9 @@
  */
 const LINES = { lines: 90 };
 
+// Handlers build AWS SDK clients in the test workers, which inherit this: no notice about future Node versions.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
