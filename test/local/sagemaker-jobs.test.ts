@@ -18,7 +18,7 @@ import {
 import { ConfusionCounter, classificationMetrics } from '../../lambdas/core/classification';
 import { splitColumns, TrainingSplitter } from '../../lambdas/core/training-split';
 import { readTable } from '../../lambdas/handlers/support/tabular-input';
-import type { DataContract } from '../../lambdas/stats/contract';
+import { parseContract, type DataContract } from '../../lambdas/stats/contract';
 import { parseCsv } from '../../lambdas/stats/csv';
 import { startLocalS3, type LocalS3 } from '../../local/emulators/s3';
 import { LocalSageMakerJobs, syncFailure, type SageMakerJobFaults } from '../../local/emulators/sagemaker/jobs';
@@ -27,6 +27,7 @@ import { unpackTarGz } from '../../local/emulators/sagemaker/tar';
 import { parseHyperparameters, train } from '../../local/trainer/train';
 import { commandSender } from '../../local/emulators/service';
 import { VirtualClock } from '../../local/runtime/clock';
+import { creditRiskFamily } from '../../examples/credit-risk/family';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -36,19 +37,8 @@ const ARTIFACTS = 'warden-artifacts';
 const TRAIN_PREFIX = 'splits/credit-risk/run-1/train/';
 const HOLDOUT_PREFIX = 'splits/credit-risk/run-1/holdout/';
 
-/** The credit-risk example's contract (examples/credit-risk/family.ts). */
-const CONTRACT: DataContract = {
-  name: 'credit-applications',
-  columns: [
-    { name: 'age', type: 'integer', nullable: false, min: 18, max: 120 },
-    { name: 'income', type: 'number', min: 0, maxMissingFraction: 0.01 },
-    { name: 'debt_ratio', type: 'number', min: 0, max: 10 },
-    { name: 'sex', type: 'categorical', allowed: ['F', 'M', 'X'] },
-    { name: 'region', type: 'categorical' },
-    { name: 'email', type: 'string', pii: true },
-    { name: 'label', type: 'integer', nullable: false, min: 0, max: 1 },
-  ],
-};
+/** The credit-risk example's contract. */
+const CONTRACT: DataContract = parseContract(creditRiskFamily().contract);
 const SPLIT_COLUMNS = splitColumns(CONTRACT, 'label');
 
 /** A credit dataset in the contract's layout, with a header; the label is a linear rule with a margin. */

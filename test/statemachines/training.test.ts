@@ -2,10 +2,10 @@
  * The training state machine, run locally. The Warden handlers, SageMaker and EventBridge are stand-ins; the
  * regional deployments are the deploy state machine itself, run locally on stubbed endpoints.
  */
-import { BiasGateFailedError, DatasetTooLargeError, InputError } from '../../lambdas/shared/errors';
+import { BiasGateFailedError, InputError } from '../../lambdas/shared/errors';
 import { StubbedAwsError, type Handler } from './support/fake-aws';
 import { DISTRIBUTED_THRESHOLD_BYTES, TRAINING_INSTANCE_TYPES, trainingSubstitutions } from './support/substitutions';
-import { CORRELATION_ID, runTraining, trainingInput, type TrainingWorldOptions } from './support/worlds';
+import { CORRELATION_ID, runTraining, SCALED_OUT, trainingInput, type TrainingWorldOptions } from './support/worlds';
 import { ApprovalRequestedDetail } from '../../lambdas/shared/event-schemas';
 
 const resourceLimit = () => {
@@ -13,58 +13,24 @@ const resourceLimit = () => {
 };
 
 /** The error names the handlers raise, as Step Functions sees them (Lambda's errorType). */
-const TOO_LARGE = new DatasetTooLargeError('').name;
 const BIAS_GATE_FAILED = new BiasGateFailedError('').name;
 const INPUT_ERROR = new InputError('').name;
 
 const DATASET = { bucket: 'warden-credit-data', key: 'incoming/credit/2024-06-01.csv', correlationId: CORRELATION_ID };
-const MANIFEST = { manifestBucket: 'warden-credit-artifacts', manifestKey: 'scale-out/credit/run-1/manifest.json' };
-const PLAN_KEY = 'scale-out/credit/run-1/plan.json';
-const PARTS = [
-  { partIndex: 0, start: 0, end: 700_000_000, firstRow: 1, planKey: PLAN_KEY },
-  { partIndex: 1, start: 700_000_000, end: 1_400_000_000, firstRow: 2_100_001, planKey: PLAN_KEY },
-  { partIndex: 2, start: 1_400_000_000, end: 2_000_000_000, firstRow: 4_200_001, planKey: PLAN_KEY },
-];
+const { manifest: MANIFEST, parts: PARTS } = SCALED_OUT;
 
 /**
- * A dataset above the threshold: validate-data refuses the single pass, plans three parts (the manifest is in the
- * stubbed S3), validates each part and merges; check-bias counts each part and merges. `checkBias` replaces the
- * check-bias answers (the post-training one included).
+ * A dataset above the threshold (SCALED_OUT): validate-data refuses the single pass, plans three parts, validates
+ * each part and merges; check-bias counts each part and merges. `checkBias` replaces the check-bias answers (the
+ * post-training one included).
  */
 function distributedRun(checkBias?: Handler, options: TrainingWorldOptions = {}) {
   return runTraining(trainingInput({ sizeBytes: 2 * DISTRIBUTED_THRESHOLD_BYTES }), {
     ...options,
-    objects: { [`${MANIFEST.manifestBucket}/${MANIFEST.manifestKey}`]: PARTS },
+    objects: SCALED_OUT.objects,
     lambda: {
-      'validate-data': (payload) => {
-        switch (payload.mode) {
-          case 'single':
-            throw new StubbedAwsError(TOO_LARGE, 's3://warden-credit-data/incoming/credit/2024-06-01.csv is too large');
-          case 'plan':
-            return { ...MANIFEST, partCount: PARTS.length, planKey: PLAN_KEY, datasetSha256: 'e'.repeat(64) };
-          case 'part':
-            return { partIndex: (payload.part as { partIndex: number }).partIndex, rows: 2_100_000 };
-          default:
-            return {
-              passed: true,
-              rows: 6_000_000,
-              datasetSha256: 'e'.repeat(64),
-              reportKey: 'reports/credit/eee/validation.json',
-              baselineKey: 'baselines/credit/eee.wbp',
-              trainS3Uri: 's3://warden-credit-artifacts/splits/credit/run-1/train/',
-              holdoutS3Uri: 's3://warden-credit-artifacts/splits/credit/run-1/holdout/',
-              columns: ['label', 'age', 'income', 'sex'],
-            };
-        }
-      },
-      'check-bias':
-        checkBias ??
-        ((payload) => {
-          if (payload.mode === 'part') {
-            return { partIndex: (payload.part as { partIndex: number }).partIndex, counted: true };
-          }
-          return { verdict: 'pass', failed: [], reportKey: `reports/credit/eee/bias-${String(payload.mode)}.json` };
-        }),
+      ...SCALED_OUT.lambda,
+      ...(checkBias === undefined ? {} : { 'check-bias': checkBias }),
       ...options.lambda,
     },
   });

@@ -3,9 +3,8 @@
  * size, approval mode, whether the endpoint exists, what SageMaker does with the canary, the remediation decision);
  * which Task a fault lands on is decided elsewhere, from the ASL.
  */
-import { DatasetTooLargeError } from '../../../lambdas/shared/errors';
 import { STATE_MACHINE_FILES } from '../../../lib/state-machine-file';
-import type { FakeAws, Handler } from '../../statemachines/support/fake-aws';
+import type { FakeAws } from '../../statemachines/support/fake-aws';
 import type { FakeEndpoint } from '../../statemachines/support/fake-endpoint';
 import type { ExecutionHooks, LocalExecution } from '../../statemachines/support/local-execution';
 import {
@@ -19,6 +18,7 @@ import {
   runDeploy,
   runRemediation,
   runTraining,
+  SCALED_OUT,
   trainingInput,
   type DeployWorldOptions,
   type TrainingWorldOptions,
@@ -56,41 +56,6 @@ export interface Scenario {
 }
 
 const SUCCEEDED = { status: 'SUCCEEDED' } as const;
-
-const MANIFEST = { manifestBucket: 'warden-credit-artifacts', manifestKey: 'scale-out/credit/run-1/manifest.json' };
-const PLAN_KEY = 'scale-out/credit/run-1/plan.json';
-const PARTS = [
-  { partIndex: 0, start: 0, end: 700_000_000, firstRow: 1, planKey: PLAN_KEY },
-  { partIndex: 1, start: 700_000_000, end: 1_400_000_000, firstRow: 2_100_001, planKey: PLAN_KEY },
-];
-
-/** validate-data and check-bias for a dataset above the threshold: refuse the single pass, plan, check parts, merge. */
-const validateInParts: Handler = (payload) => {
-  switch (payload.mode) {
-    case 'single':
-      throw new DatasetTooLargeError('s3://warden-credit-data/incoming/credit/2024-06-01.csv is 2 GiB.');
-    case 'plan':
-      return { ...MANIFEST, partCount: PARTS.length, planKey: PLAN_KEY, datasetSha256: 'e'.repeat(64) };
-    case 'part':
-      return { partIndex: (payload.part as { partIndex: number }).partIndex, rows: 2_100_000 };
-    default:
-      return {
-        passed: true,
-        rows: 4_200_000,
-        datasetSha256: 'e'.repeat(64),
-        reportKey: 'reports/credit/eee/validation.json',
-        baselineKey: 'baselines/credit/eee.wbp',
-        trainS3Uri: 's3://warden-credit-artifacts/splits/credit/run-1/train/',
-        holdoutS3Uri: 's3://warden-credit-artifacts/splits/credit/run-1/holdout/',
-        columns: ['label', 'age', 'income', 'sex'],
-      };
-  }
-};
-
-const countBiasInParts: Handler = (payload) =>
-  payload.mode === 'part'
-    ? { partIndex: (payload.part as { partIndex: number }).partIndex, counted: true }
-    : { verdict: 'pass', failed: [], reportKey: `reports/credit/eee/bias-${String(payload.mode)}.json` };
 
 async function training(
   hooks: ExecutionHooks,
@@ -155,10 +120,7 @@ export const SCENARIOS: readonly Scenario[] = [
     run: (hooks) =>
       training(
         hooks,
-        {
-          objects: { [`${MANIFEST.manifestBucket}/${MANIFEST.manifestKey}`]: PARTS },
-          lambda: { 'validate-data': validateInParts, 'check-bias': countBiasInParts },
-        },
+        { objects: SCALED_OUT.objects, lambda: SCALED_OUT.lambda },
         trainingInput({ sizeBytes: 2 * DISTRIBUTED_THRESHOLD_BYTES }),
       ),
   },

@@ -2,6 +2,7 @@
  * Ready-made stand-in worlds for the three state machines: Warden handlers answering as on the happy path and
  * SageMaker responses that tests override one at a time.
  */
+import { DatasetTooLargeError } from '../../../lambdas/shared/errors';
 import { loadStateMachineDefinition } from '../../../lib/state-machine-file';
 import { FakeAws, StubbedAwsError, type Handler } from './fake-aws';
 import { FakeEndpoint, type EndpointOutcome } from './fake-endpoint';
@@ -129,6 +130,53 @@ export function trainingSageMaker(): Record<string, Handler> {
     updateModelPackage: (request) => ({ ModelPackageArn: request.ModelPackageArn }),
   };
 }
+
+/**
+ * A dataset above the distributed threshold, in three byte-range parts: the manifest the planner writes (put it in the
+ * stubbed S3 with `objects`), and validate-data and check-bias answering as they do for such a dataset — the single
+ * pass refused, a plan, each part checked, the parts merged.
+ */
+export const SCALED_OUT = (() => {
+  const manifest = { manifestBucket: 'warden-credit-artifacts', manifestKey: 'scale-out/credit/run-1/manifest.json' };
+  const planKey = 'scale-out/credit/run-1/plan.json';
+  const parts = [
+    { partIndex: 0, start: 0, end: 700_000_000, firstRow: 1, planKey },
+    { partIndex: 1, start: 700_000_000, end: 1_400_000_000, firstRow: 2_100_001, planKey },
+    { partIndex: 2, start: 1_400_000_000, end: 2_000_000_000, firstRow: 4_200_001, planKey },
+  ];
+  const validateData: Handler = (payload) => {
+    switch (payload.mode) {
+      case 'single':
+        throw new DatasetTooLargeError('s3://warden-credit-data/incoming/credit/2024-06-01.csv is 2 GiB.');
+      case 'plan':
+        return { ...manifest, partCount: parts.length, planKey, datasetSha256: 'e'.repeat(64) };
+      case 'part':
+        return { partIndex: (payload.part as { partIndex: number }).partIndex, rows: 2_100_000 };
+      default:
+        return {
+          passed: true,
+          rows: 6_000_000,
+          datasetSha256: 'e'.repeat(64),
+          reportKey: 'reports/credit/eee/validation.json',
+          baselineKey: 'baselines/credit/eee.wbp',
+          trainS3Uri: 's3://warden-credit-artifacts/splits/credit/run-1/train/',
+          holdoutS3Uri: 's3://warden-credit-artifacts/splits/credit/run-1/holdout/',
+          columns: ['label', 'age', 'income', 'sex'],
+        };
+    }
+  };
+  const checkBias: Handler = (payload) =>
+    payload.mode === 'part'
+      ? { partIndex: (payload.part as { partIndex: number }).partIndex, counted: true }
+      : { verdict: 'pass', failed: [], reportKey: `reports/credit/eee/bias-${String(payload.mode)}.json` };
+  return {
+    manifest,
+    planKey,
+    parts,
+    objects: { [`${manifest.manifestBucket}/${manifest.manifestKey}`]: parts },
+    lambda: { 'validate-data': validateData, 'check-bias': checkBias },
+  };
+})();
 
 export interface TrainingWorldOptions {
   readonly substitutions?: Record<string, unknown>;
