@@ -5,13 +5,13 @@
  */
 import './harness/quiet';
 import fc from 'fast-check';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { AnchorAuditInput, digestKey, handler as anchor } from '../../lambdas/handlers/anchor-audit';
 import { AppendAuditInput, handler as append } from '../../lambdas/handlers/append-audit';
 import { parseChainDigests, verifyAgainstDigests, verifyChain } from '../../lambdas/ledger/audit-chain';
 import { AuditLedger } from '../../lambdas/ledger/audit-ledger';
 import {
   AUDIT_TABLE,
+  auditStreamRecords,
   DIGESTS,
   MODEL,
   recordAwsCalls,
@@ -38,30 +38,6 @@ beforeEach(() => {
 });
 
 afterEach(() => recorder.restore());
-
-/** The items of a stream as a DynamoDB stream delivers them (NEW_IMAGE). */
-async function streamRecords(stream: string, eventName = 'INSERT') {
-  const { Items = [] } = await aws.dynamoClient().send(
-    new QueryCommand({
-      TableName: AUDIT_TABLE,
-      KeyConditionExpression: '#s = :s',
-      ExpressionAttributeNames: { '#s': 'stream' },
-      ExpressionAttributeValues: { ':s': { S: stream } },
-    }),
-  );
-  return Items.map((image, i) => ({
-    eventID: `e${i}`,
-    eventName,
-    eventSource: 'aws:dynamodb',
-    eventSourceARN: 'arn:aws:dynamodb:us-east-1:111122223333:table/warden-audit/stream/2025',
-    dynamodb: {
-      Keys: { stream: image.stream, seq: image.seq },
-      NewImage: image,
-      SequenceNumber: `${1000 + i}`,
-      StreamViewType: 'NEW_IMAGE',
-    },
-  }));
-}
 
 describe('append-audit and anchor-audit', () => {
   it('appends the state machines’ entries to a valid chain whose anchored digests verify it from outside the table', async () => {
@@ -91,7 +67,7 @@ describe('append-audit and anchor-audit', () => {
       detail: { modelVersion: 1 },
     });
 
-    expect(await anchor({ Records: await streamRecords(MODEL) })).toEqual({ batchItemFailures: [] });
+    expect(await anchor({ Records: await auditStreamRecords(aws, MODEL) })).toEqual({ batchItemFailures: [] });
     const keys = await aws.s3.keys(DIGESTS);
     expect(keys).toEqual([1, 2, 3, 4].map((seq) => digestKey(MODEL, seq)));
     const digests = parseChainDigests(
@@ -104,8 +80,8 @@ describe('append-audit and anchor-audit', () => {
 
   it('never anchors a modified or removed entry, nor an item that is not a chain entry', async () => {
     await append({ stream: 'tamper', actor: 'a', action: 'b', subject: 'c', detail: {} });
-    const [modified] = await streamRecords('tamper', 'MODIFY');
-    const [inserted] = await streamRecords('tamper');
+    const [modified] = await auditStreamRecords(aws, 'tamper', 'MODIFY');
+    const [inserted] = await auditStreamRecords(aws, 'tamper');
     const foreign = { ...inserted, dynamodb: { ...inserted.dynamodb, NewImage: { stream: { S: 'x' } } } };
     expect(await anchor({ Records: [modified, foreign] })).toEqual({ batchItemFailures: [] });
     expect(await aws.s3.keys(DIGESTS, 'digests/tamper/')).toEqual([]);
@@ -114,7 +90,7 @@ describe('append-audit and anchor-audit', () => {
   it('reports a digest that cannot be written as a batch item failure, so only it is retried', async () => {
     await append({ stream: 'retry', actor: 'a', action: 'b', subject: 'c', detail: {} });
     setWardenEnv({ WARDEN_AUDIT_DIGEST_BUCKET: 'no-such-bucket' });
-    expect(await anchor({ Records: await streamRecords('retry') })).toEqual({
+    expect(await anchor({ Records: await auditStreamRecords(aws, 'retry') })).toEqual({
       batchItemFailures: [{ itemIdentifier: '1000' }],
     });
   });

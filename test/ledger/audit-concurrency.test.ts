@@ -5,13 +5,13 @@
  * `warden audit verify` against the digests `anchor-audit` anchored from the table's stream records.
  */
 import '../handlers/harness/quiet';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { digestKey, handler as anchor } from '../../lambdas/handlers/anchor-audit';
 import { handler as append } from '../../lambdas/handlers/append-audit';
 import { canonicalJson, sortForExport, verifyChain, type AuditEntry } from '../../lambdas/ledger/audit-chain';
 import { AuditLedger } from '../../lambdas/ledger/audit-ledger';
 import {
   AUDIT_TABLE,
+  auditStreamRecords,
   DIGESTS,
   recordAwsCalls,
   setWardenEnv,
@@ -67,27 +67,10 @@ async function race(streams: readonly string[], writers: number): Promise<Append
   return results.flat();
 }
 
-/** The stream's items as DynamoDB Streams would deliver them to anchor-audit (INSERT, NEW_IMAGE). */
-async function insertRecords(stream: string) {
-  const { Items = [] } = await aws.dynamoClient().send(
-    new QueryCommand({
-      TableName: AUDIT_TABLE,
-      KeyConditionExpression: '#s = :s',
-      ExpressionAttributeNames: { '#s': 'stream' },
-      ExpressionAttributeValues: { ':s': { S: stream } },
-      ConsistentRead: true,
-    }),
-  );
-  return Items.map((image, i) => ({
-    eventName: 'INSERT',
-    dynamodb: { Keys: { stream: image.stream, seq: image.seq }, NewImage: image, SequenceNumber: String(i + 1) },
-  }));
-}
-
 /** Verifies the chain as a user would: export, anchored digests, `warden audit verify --digests`. */
 async function verifyExport(entries: readonly AuditEntry[], streams: readonly string[]): Promise<unknown> {
   for (const stream of streams) {
-    expect(await anchor({ Records: await insertRecords(stream) })).toEqual({ batchItemFailures: [] });
+    expect(await anchor({ Records: await auditStreamRecords(aws, stream) })).toEqual({ batchItemFailures: [] });
   }
   const digests = await Promise.all(
     entries.map(async ({ stream, seq }) => JSON.parse((await aws.s3.read(DIGESTS, digestKey(stream, seq))).toString())),

@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CliRun, parseJsonOutput, runWarden, SHARED_FIXTURES } from '../support/cli';
+import { type CliRun, parseJsonOutput, runWarden, SHARED_FIXTURES, expectInputError } from '../support/cli';
 
 interface BiasJson {
   facet: { column: string; value: string };
@@ -28,14 +28,6 @@ function file(name: string, content: string | Buffer): string {
   const path = join(dir, name);
   writeFileSync(path, content);
   return path;
-}
-
-function expectInputError(run: CliRun, message: RegExp): void {
-  expect(run.code).toBe(2);
-  expect(run.stdout).toBe('');
-  expect(run.stderr).not.toContain('    at ');
-  expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(run.stderr).toMatch(message);
 }
 
 function json(run: CliRun): BiasJson {

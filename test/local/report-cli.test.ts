@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'node-html-parser';
-import { parseJsonOutput, runWarden, type CliRun } from '../support/cli';
+import { parseJsonOutput, runWarden, type CliRun, expectInputError } from '../support/cli';
 
 const RUN_TIMEOUT_MS = 240_000;
 
@@ -18,14 +18,6 @@ beforeAll(() => {
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function expectInputError(run: CliRun, message: RegExp): void {
-  expect(run.code).toBe(2);
-  expect(run.stdout).toBe('');
-  expect(run.stderr).not.toContain('    at ');
-  expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(run.stderr).toMatch(message);
-}
 
 describe('warden report', () => {
   it('says what is wrong with the export directory, exit 2', () => {

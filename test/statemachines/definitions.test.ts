@@ -1,14 +1,6 @@
 /** Structural checks of the three ASL files: valid, fully substituted, JSONPath only, and no failure unrecorded. */
 import aslValidator from 'asl-validator';
 import {
-  BiasGateFailedError,
-  CapacityUnavailableError,
-  DeploymentRolledBackError,
-  EvaluationFailedError,
-  RemediationSuppressedError,
-  ValidationFailedError,
-} from '../../lambdas/shared/errors';
-import {
   STATE_MACHINE_FILES,
   loadStateMachineDefinition,
   placeholders,
@@ -18,16 +10,8 @@ import {
   type StateMachineDefinition,
 } from '../../lib/state-machine-file';
 import { allStates, catchers, fieldNames, stringFields, successors, type ScopedState } from './support/asl-graph';
+import { CONTRACT_ERRORS } from './support/contract-errors';
 import { deploySubstitutions, remediateSubstitutions, trainingSubstitutions } from './support/substitutions';
-
-const WARDEN_ERRORS = [
-  ValidationFailedError,
-  BiasGateFailedError,
-  EvaluationFailedError,
-  CapacityUnavailableError,
-  DeploymentRolledBackError,
-  RemediationSuppressedError,
-].map((ErrorClass): string => new ErrorClass('').name);
 
 /** The placeholders each file uses: the contract with lib/ (see the report in docs and the constructs). */
 const EXPECTED_PLACEHOLDERS: Record<(typeof STATE_MACHINE_FILES)[number], string[]> = {
@@ -225,7 +209,7 @@ describe.each(STATE_MACHINE_FILES)('%s', (fileName) => {
     const fails = states.filter((scoped): scoped is ScopedState => scoped.state.Type === 'Fail');
     expect(fails.length).toBeGreaterThan(0);
     for (const { name, state } of fails) {
-      expect({ name, known: WARDEN_ERRORS.includes(String(state.Error)) }).toEqual({ name, known: true });
+      expect({ name, known: CONTRACT_ERRORS.includes(String(state.Error)) }).toEqual({ name, known: true });
       expect({ name, cause: state.Cause !== undefined || state.CausePath !== undefined }).toEqual({
         name,
         cause: true,

@@ -34,3 +34,12 @@ export function parseJsonOutput(run: CliRun): unknown {
     value === 'Infinity' || value === '-Infinity' || value === 'NaN' ? Number(value) : value,
   );
 }
+
+/** A usage or input error as the CLI must give it: exit 2, nothing on stdout, one sentence on stderr, no stack trace. */
+export function expectInputError(run: CliRun, message: RegExp): void {
+  expect(run.code).toBe(2);
+  expect(run.stdout).toBe('');
+  expect(run.stderr).not.toContain('    at ');
+  expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(run.stderr).toMatch(message);
+}

@@ -5,25 +5,15 @@
  */
 import {
   BiasGateFailedError,
-  CapacityUnavailableError,
   DeploymentRolledBackError,
   EvaluationFailedError,
-  RemediationSuppressedError,
   ValidationFailedError,
 } from '../../../lambdas/shared/errors';
 import type { AslState, TaskStateSummary } from '../../../lib/state-machine-file';
 import { stringFields } from '../../statemachines/support/asl-graph';
 import { handlerOf, type HandlerName } from '../../statemachines/support/substitutions';
 
-/** The error names a state machine may end with (CONTRACTS.md, "Error names raised by state machines"). */
-export const CONTRACT_ERRORS: readonly string[] = [
-  new ValidationFailedError('').name,
-  new BiasGateFailedError('').name,
-  new EvaluationFailedError('').name,
-  new CapacityUnavailableError('').name,
-  new DeploymentRolledBackError('').name,
-  new RemediationSuppressedError('').name,
-];
+export { CONTRACT_ERRORS } from '../../statemachines/support/contract-errors';
 
 export type FaultKind =
   /** The API refuses the call for its request rate. */

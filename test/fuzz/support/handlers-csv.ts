@@ -31,16 +31,10 @@ export const DATASET_COLUMNS: readonly ColumnSpec[] = [
 
 /** Batch transform output joined with the holdout: the label first, the features, then the model's prediction. */
 export const JOINED_COLUMNS: readonly ColumnSpec[] = [
-  { name: 'label', kind: 'binary' },
-  { name: 'age', kind: 'integer' },
-  { name: 'income', kind: 'number' },
-  { name: 'debt_ratio', kind: 'number' },
-  { name: 'sex', kind: 'sex' },
-  { name: 'region', kind: 'region' },
-  { name: 'email', kind: 'pii' },
+  ...DATASET_COLUMNS.filter((column) => column.name === 'label'),
+  ...DATASET_COLUMNS.filter((column) => column.name !== 'label'),
   { name: 'prediction', kind: 'binary' },
 ];
-
 export type Encoding = 'utf8' | 'latin1' | 'utf16le-bom' | 'utf16be-bom' | 'invalid-utf8' | 'truncated-utf8';
 
 /** Why a table cannot be read at all; a handler reading it in one pass must answer `Warden.InputError`. */

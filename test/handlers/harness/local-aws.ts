@@ -4,7 +4,7 @@
  * stand-ins for the services with no local equivalent (EventBridge, CloudWatch, SageMaker, Step Functions); and the
  * Warden environment variables of docs/wiring.md.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { overrideAwsClients, type AwsService, type CommandSender } from '../../../lambdas/shared/aws-clients';
 import {
   createAuditTable,
@@ -135,4 +135,32 @@ export function putEvents(calls: readonly RecordedCall[]): { detailType: string;
         detail: JSON.parse(entry.Detail) as Record<string, unknown>,
       })),
     );
+}
+
+/**
+ * The items of one audit stream as its DynamoDB stream delivers them to anchor-audit (NEW_IMAGE, in sequence order),
+ * read consistently from DynamoDB Local.
+ */
+export async function auditStreamRecords(aws: LocalAws, stream: string, eventName = 'INSERT') {
+  const { Items = [] } = await aws.dynamoClient().send(
+    new QueryCommand({
+      TableName: AUDIT_TABLE,
+      KeyConditionExpression: '#s = :s',
+      ExpressionAttributeNames: { '#s': 'stream' },
+      ExpressionAttributeValues: { ':s': { S: stream } },
+      ConsistentRead: true,
+    }),
+  );
+  return Items.map((image, i) => ({
+    eventID: `e${i}`,
+    eventName,
+    eventSource: 'aws:dynamodb',
+    eventSourceARN: 'arn:aws:dynamodb:us-east-1:111122223333:table/warden-audit/stream/2025',
+    dynamodb: {
+      Keys: { stream: image.stream, seq: image.seq },
+      NewImage: image,
+      SequenceNumber: `${1000 + i}`,
+      StreamViewType: 'NEW_IMAGE',
+    },
+  }));
 }
