@@ -32,7 +32,17 @@ const ObjectCreated = z.object({
   id: CorrelationId,
   detail: z.object({
     bucket: z.object({ name: BucketName }),
-    object: z.object({ key: ObjectKey, size: z.number().min(0).optional(), etag: z.string().optional() }),
+    object: z.object({
+      key: ObjectKey,
+      // Bytes; -0 is read as 0, which is what the training request becomes as JSON anyway.
+      size: z
+        .number()
+        .int()
+        .min(0)
+        .transform((size) => size + 0)
+        .optional(),
+      etag: z.string().optional(),
+    }),
   }),
 });
 

@@ -239,6 +239,19 @@ const DEPLOYMENT: FixedDefect[] = [
     env: TRAINING,
     answer: REFUSED,
   },
+  {
+    id: 'negative-zero-size',
+    handler: 'start-training',
+    was: 'an S3 event with object size -0 gave a request with sizeBytes -0, which JSON (what Step Functions receives) turns into 0',
+    example: {
+      source: 'aws.s3',
+      'detail-type': 'Object Created',
+      id: 'fixed-size',
+      detail: { bucket: { name: 'warden-data' }, object: { key: 'incoming/fuzz-training/data.csv', size: -0 } },
+    },
+    env: TRAINING,
+    answer: 'ok',
+  },
 ];
 
 /**
